@@ -1,0 +1,49 @@
+//! `token` and `header`.
+
+use super::{Outcome, load_profile};
+use crate::cli::{FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use crate::error::Result;
+use crate::output::{self, Format, View};
+use crate::session::{Session, Want};
+use crate::timefmt;
+
+pub fn token(g: &Global, args: &TokenArgs) -> Result<Outcome> {
+    print(
+        g,
+        &args.profile,
+        &args.freshness,
+        args.format,
+        !args.no_newline,
+    )
+}
+
+pub fn header(g: &Global, args: &HeaderArgs) -> Result<Outcome> {
+    print(g, &args.profile, &args.freshness, Format::Header, true)
+}
+
+fn print(
+    g: &Global,
+    profile: &ProfileArg,
+    fresh: &FreshnessArgs,
+    format: Format,
+    newline: bool,
+) -> Result<Outcome> {
+    let (_config, profile) = load_profile(g, profile)?;
+    let session = Session::new(&profile)?;
+    let want = Want {
+        min_ttl: fresh.min_ttl,
+        no_cache: fresh.no_cache,
+        force: false,
+    };
+    let token = session.token(&want)?;
+    let provider = profile.provider.provider();
+    let presentation = provider.present(&token);
+    let view = View {
+        profile: &profile.name,
+        provider: provider.id(),
+        token: &token,
+        presentation: &presentation,
+        now: timefmt::now(),
+    };
+    Ok(Outcome::text(output::render(format, &view, newline)?))
+}

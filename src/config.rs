@@ -1,0 +1,791 @@
+//! The config file: where it is, its schema, and validation with located
+//! errors (file, profile, key, line).
+//!
+//! A profile table is split three ways before it is deserialized: the
+//! common keys every provider shares ([`Common`]), the secret keys
+//! (`NAME`, `NAME_env`, `NAME_command` for each [`SecretName`]), and the
+//! rest, which belongs to the provider named by `provider` and is parsed by
+//! that provider's own struct (`deny_unknown_fields`). After validation an
+//! invalid profile cannot exist.
+
+use crate::envvars;
+use crate::error::{Error, Result};
+use crate::providers::{self, ProviderConfig};
+use crate::secret::Secret;
+use crate::timefmt;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The example config written by `authtool config init`.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// Where the config file is and how it was chosen.
+pub fn config_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(path) = std::env::var_os(envvars::CONFIG).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    Ok(project_dirs()?.config_dir().join("config.toml"))
+}
+
+pub fn project_dirs() -> Result<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "authtool").ok_or_else(|| {
+        Error::config("cannot find your home directory to place authtool's files")
+            .hint("set HOME, or pass --config and set XDG_CACHE_HOME/XDG_DATA_HOME")
+    })
+}
+
+/// The cache directory (access tokens and lock files).
+pub fn cache_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.cache_dir().to_path_buf())
+}
+
+/// The data directory (the explicit `file` secret store).
+pub fn data_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().to_path_buf())
+}
+
+/// A duration in the config: `"90s"`, `"5m"`, or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dur(pub Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(u64),
+            Text(String),
+        }
+        let raw = Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected a duration like \"90s\", \"5m\" or a number of seconds",
+            )
+        })?;
+        match raw {
+            Raw::Secs(s) => Ok(Dur(Duration::from_secs(s))),
+            Raw::Text(t) => timefmt::parse_duration(&t)
+                .map(Dur)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Where access tokens are cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenCache {
+    /// A 0600 file under the cache dir (default).
+    #[default]
+    File,
+    /// The secret store (slower: the keychain is asked on every call).
+    Keyring,
+    /// No cache: every call fetches a new token.
+    None,
+}
+
+/// Which secret store holds long-lived secrets and refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// The OS keychain (default).
+    #[default]
+    Keyring,
+    /// A 0600 file under the data dir; only when chosen explicitly.
+    File,
+    /// The Linux kernel keyring (session keyring; lost at reboot).
+    Kernel,
+}
+
+impl StoreKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "keyring" => Some(StoreKind::Keyring),
+            "file" => Some(StoreKind::File),
+            "kernel" => Some(StoreKind::Kernel),
+            _ => None,
+        }
+    }
+}
+
+/// Keys every profile may have (also allowed in `[defaults]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonWire {
+    refresh_margin: Option<Dur>,
+    timeout: Option<Dur>,
+    token_lifetime: Option<Dur>,
+    ca_file: Option<PathBuf>,
+    allow_insecure_http: Option<bool>,
+    token_cache: Option<TokenCache>,
+    secret_store: Option<StoreKind>,
+    urls: Option<Vec<String>>,
+    git_username: Option<String>,
+    docker_username: Option<String>,
+    env: Option<BTreeMap<String, String>>,
+}
+
+/// The names of [`CommonWire`]'s keys, used to split a profile table.
+const COMMON_KEYS: &[&str] = &[
+    "refresh_margin",
+    "timeout",
+    "token_lifetime",
+    "ca_file",
+    "allow_insecure_http",
+    "token_cache",
+    "secret_store",
+    "urls",
+    "git_username",
+    "docker_username",
+    "env",
+];
+
+/// The validated common settings of a profile.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// Renew this long before expiry; `None` = min(5 min, 10 % of lifetime).
+    pub refresh_margin: Option<Duration>,
+    /// Connect + total timeout of one HTTP request.
+    pub timeout: Duration,
+    /// Lifetime assumed when the server does not say when a token expires.
+    pub token_lifetime: Duration,
+    pub ca_file: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+    pub token_cache: TokenCache,
+    pub secret_store: StoreKind,
+    pub urls: Vec<String>,
+    pub git_username: Option<String>,
+    pub docker_username: Option<String>,
+    pub env: BTreeMap<String, String>,
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+impl Common {
+    fn merge(profile: CommonWire, defaults: &CommonWire) -> Common {
+        let d = defaults.clone();
+        Common {
+            refresh_margin: profile.refresh_margin.or(d.refresh_margin).map(|x| x.0),
+            timeout: profile
+                .timeout
+                .or(d.timeout)
+                .map_or(DEFAULT_TIMEOUT, |x| x.0),
+            token_lifetime: profile
+                .token_lifetime
+                .or(d.token_lifetime)
+                .map_or(DEFAULT_TOKEN_LIFETIME, |x| x.0),
+            ca_file: profile.ca_file.or(d.ca_file),
+            allow_insecure_http: profile
+                .allow_insecure_http
+                .or(d.allow_insecure_http)
+                .unwrap_or(false),
+            token_cache: profile.token_cache.or(d.token_cache).unwrap_or_default(),
+            secret_store: profile.secret_store.or(d.secret_store).unwrap_or_default(),
+            urls: profile.urls.or(d.urls).unwrap_or_default(),
+            git_username: profile.git_username.or(d.git_username),
+            docker_username: profile.docker_username.or(d.docker_username),
+            env: profile.env.or(d.env).unwrap_or_default(),
+        }
+    }
+}
+
+/// A secret a provider may need. Each is configured by `NAME`, `NAME_env`
+/// or `NAME_command`, or else read from the secret store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretName {
+    ClientSecret,
+    Password,
+    ApiKey,
+    SecretKey,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 4] = [
+        SecretName::ClientSecret,
+        SecretName::Password,
+        SecretName::ApiKey,
+        SecretName::SecretKey,
+    ];
+
+    /// The config key (and the store entry's suffix).
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretName::ClientSecret => "client_secret",
+            SecretName::Password => "password",
+            SecretName::ApiKey => "api_key",
+            SecretName::SecretKey => "secret_key",
+        }
+    }
+}
+
+/// Where one secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `NAME_env = "VAR"`.
+    Env(String),
+    /// `NAME_command = "…"`: the command's trimmed stdout.
+    Command(String),
+    /// `NAME = "…"` in the config file (accepted with a warning).
+    Inline(Secret),
+    /// The secret store (written by `authtool login`).
+    Store,
+}
+
+impl SecretSource {
+    /// A short description for `status` and messages; never the value.
+    pub fn describe(&self) -> String {
+        match self {
+            SecretSource::Env(var) => format!("env ${var}"),
+            SecretSource::Command(_) => "command".to_string(),
+            SecretSource::Inline(_) => "inline (config file)".to_string(),
+            SecretSource::Store => "secret store".to_string(),
+        }
+    }
+}
+
+/// A validated profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub common: Common,
+    /// The source of every secret the profile configures explicitly; a
+    /// secret the provider needs that is absent here comes from the store.
+    pub secrets: BTreeMap<SecretName, SecretSource>,
+    pub provider: ProviderConfig,
+}
+
+impl Profile {
+    /// Where `name` comes from for this profile.
+    pub fn secret_source(&self, name: SecretName) -> SecretSource {
+        self.secrets
+            .get(&name)
+            .cloned()
+            .unwrap_or(SecretSource::Store)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWire {
+    default_profile: Option<String>,
+    #[serde(default)]
+    defaults: toml::Table,
+    #[serde(default)]
+    profiles: BTreeMap<String, toml::Table>,
+}
+
+/// A parsed config file. Profiles are validated when asked for, so one
+/// broken profile does not stop the others from working (`config check`
+/// validates them all).
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    source: String,
+    pub default_profile: Option<String>,
+    defaults: CommonWire,
+    raw: BTreeMap<String, toml::Table>,
+}
+
+impl Config {
+    /// Reads and parses the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::config(format!(
+                    "config file {} does not exist",
+                    path.display()
+                ))
+                .hint("run `authtool config init` to write an example config there, then edit it")
+                .hint(format!(
+                    "or point --config / ${} at your config file",
+                    envvars::CONFIG
+                )));
+            }
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "cannot read config file {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let source = String::from_utf8(bytes).map_err(|e| {
+            Error::config(format!(
+                "{}: the config file is not valid UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+            .hint("save the file as UTF-8")
+        })?;
+        Self::parse(path, source)
+    }
+
+    /// Parses config text; `path` is used in messages.
+    pub fn parse(path: &Path, source: String) -> Result<Config> {
+        let wire: FileWire = toml::from_str(&source).map_err(|e| {
+            let line = e.span().map(|s| line_of(&source, s.start));
+            let mut msg = format!("{}", path.display());
+            if let Some(line) = line {
+                msg.push_str(&format!(":{line}"));
+            }
+            if let Some(profile) = e.span().and_then(|s| profile_at(&source, s.start)) {
+                msg.push_str(&format!(": profile '{profile}'"));
+            }
+            msg.push_str(&format!(": {}", e.message().trim_end()));
+            Error::config(msg).hint("fix the file, then check it with `authtool config check`")
+        })?;
+        let defaults = deserialize_located::<CommonWire>(
+            path,
+            &source,
+            None,
+            toml::Value::Table(wire.defaults),
+        )?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            source,
+            default_profile: wire.default_profile,
+            defaults,
+            raw: wire.profiles,
+        })
+    }
+
+    /// The profile names, sorted.
+    pub fn profile_names(&self) -> Vec<String> {
+        self.raw.keys().cloned().collect()
+    }
+
+    /// Chooses the profile: explicit name (flag or positional), then
+    /// `$AUTHTOOL_PROFILE`, then `default_profile`, then the only one.
+    pub fn select(&self, explicit: Option<&str>) -> Result<String> {
+        let env = std::env::var(envvars::PROFILE)
+            .ok()
+            .filter(|s| !s.is_empty());
+        let chosen = explicit
+            .map(str::to_string)
+            .or(env)
+            .or_else(|| self.default_profile.clone());
+        if let Some(name) = chosen {
+            if self.raw.contains_key(&name) {
+                return Ok(name);
+            }
+            return Err(self.unknown_profile(&name));
+        }
+        match self.raw.len() {
+            1 => Ok(self.raw.keys().next().cloned().unwrap_or_default()),
+            0 => Err(
+                Error::config(format!("{}: no profiles are defined", self.path.display()))
+                    .hint("add a [profiles.NAME] table; `authtool config init` writes an example"),
+            ),
+            _ => Err(
+                Error::config("no profile given and no default_profile set").hint(format!(
+                    "pass -p NAME (one of: {}), set ${}, or set default_profile in {}",
+                    self.profile_names().join(", "),
+                    envvars::PROFILE,
+                    self.path.display()
+                )),
+            ),
+        }
+    }
+
+    fn unknown_profile(&self, name: &str) -> Error {
+        let names = self.profile_names();
+        let known = if names.is_empty() {
+            "none are defined".to_string()
+        } else {
+            format!("known profiles: {}", names.join(", "))
+        };
+        Error::config(format!(
+            "{}: no profile named '{name}'",
+            self.path.display()
+        ))
+        .hint(known)
+    }
+
+    /// Validates and returns the named profile.
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        let table = self
+            .raw
+            .get(name)
+            .ok_or_else(|| self.unknown_profile(name))?
+            .clone();
+        let located = |key: Option<&str>, message: String| {
+            located_error(&self.path, &self.source, Some(name), key, &message)
+        };
+
+        let mut common = toml::Table::new();
+        let mut secret_keys = toml::Table::new();
+        let mut rest = toml::Table::new();
+        for (key, value) in table {
+            if COMMON_KEYS.contains(&key.as_str()) {
+                common.insert(key, value);
+            } else if secret_key(&key).is_some() {
+                secret_keys.insert(key, value);
+            } else {
+                rest.insert(key, value);
+            }
+        }
+        let common_wire = deserialize_located::<CommonWire>(
+            &self.path,
+            &self.source,
+            Some(name),
+            toml::Value::Table(common),
+        )?;
+        let common = Common::merge(common_wire, &self.defaults);
+
+        let provider_id = match rest.remove("provider") {
+            Some(toml::Value::String(s)) => s,
+            Some(other) => {
+                return Err(located(
+                    Some("provider"),
+                    format!("`provider` must be a string, not {}", other.type_str()),
+                ));
+            }
+            None => {
+                return Err(located(
+                    Some("provider"),
+                    format!(
+                        "missing key `provider` (one of: {})",
+                        providers::IDS.join(", ")
+                    ),
+                ));
+            }
+        };
+        let provider = providers::parse_config(&provider_id, rest).map_err(|e| match e {
+            FieldError::Serde(e) => {
+                let key = e.path().iter().next().map(|seg| seg.to_string());
+                let key = key.filter(|k| k != "?" && !k.is_empty());
+                located(key.as_deref(), e.into_inner().message().trim().to_string())
+            }
+            FieldError::Invalid { key, message } => located(key, message),
+        })?;
+
+        let needed = provider.provider().secret_names();
+        let mut secrets = BTreeMap::new();
+        for (key, value) in secret_keys {
+            let (secret, how) = secret_key(&key).unwrap_or((SecretName::ClientSecret, ""));
+            if !needed.contains(&secret) {
+                return Err(located(
+                    Some(&key),
+                    format!(
+                        "`{key}` is not used by provider {provider_id} (it needs: {})",
+                        needed
+                            .iter()
+                            .map(|s| s.key())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            let toml::Value::String(text) = value else {
+                return Err(located(
+                    Some(&key),
+                    format!("`{key}` must be a string, not {}", value.type_str()),
+                ));
+            };
+            if text.is_empty() {
+                return Err(located(Some(&key), format!("`{key}` is empty")));
+            }
+            let source = match how {
+                "_env" => SecretSource::Env(text),
+                "_command" => SecretSource::Command(text),
+                _ => SecretSource::Inline(Secret::new(text)),
+            };
+            if let Some(previous) = secrets.insert(secret, source) {
+                let _ = previous;
+                return Err(located(
+                    Some(&key),
+                    format!(
+                        "`{}` is configured more than once; keep one of `{0}`, `{0}_env`, `{0}_command`",
+                        secret.key()
+                    ),
+                ));
+            }
+        }
+
+        if let Some(ca) = &common.ca_file
+            && !ca.exists()
+        {
+            return Err(located(
+                Some("ca_file"),
+                format!("ca_file {} does not exist", ca.display()),
+            ));
+        }
+        for url in &common.urls {
+            if url::Url::parse(url).is_err() {
+                return Err(located(
+                    Some("urls"),
+                    format!(
+                        "`{url}` in urls is not an absolute URL (like https://git.example.com/)"
+                    ),
+                ));
+            }
+        }
+
+        Ok(Profile {
+            name: name.to_string(),
+            common,
+            secrets,
+            provider,
+        })
+    }
+}
+
+/// Splits `client_secret_env` into (ClientSecret, "_env").
+fn secret_key(key: &str) -> Option<(SecretName, &'static str)> {
+    SecretName::ALL.iter().find_map(|s| {
+        let base = s.key();
+        let suffix = key.strip_prefix(base)?;
+        ["", "_env", "_command"]
+            .into_iter()
+            .find(|x| *x == suffix)
+            .map(|x| (*s, x))
+    })
+}
+
+/// Why a provider's table did not validate.
+pub enum FieldError {
+    Serde(serde_path_to_error::Error<toml::de::Error>),
+    Invalid {
+        key: Option<&'static str>,
+        message: String,
+    },
+}
+
+impl FieldError {
+    pub fn invalid(key: &'static str, message: impl Into<String>) -> Self {
+        FieldError::Invalid {
+            key: Some(key),
+            message: message.into(),
+        }
+    }
+}
+
+/// Deserializes a provider's table, keeping the path of a failing key.
+pub fn from_table<T: DeserializeOwned>(table: toml::Table) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(FieldError::Serde)
+}
+
+fn deserialize_located<T: DeserializeOwned>(
+    path: &Path,
+    source: &str,
+    profile: Option<&str>,
+    value: toml::Value,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let key = e.path().iter().next().map(|seg| seg.to_string());
+        let key = key.filter(|k| k != "?" && !k.is_empty());
+        located_error(
+            path,
+            source,
+            profile,
+            key.as_deref(),
+            e.into_inner().message().trim(),
+        )
+    })
+}
+
+/// "FILE:LINE: profile 'p': key `k`: message".
+fn located_error(
+    path: &Path,
+    source: &str,
+    profile: Option<&str>,
+    key: Option<&str>,
+    message: &str,
+) -> Error {
+    let mut msg = path.display().to_string();
+    if let Some(line) = key.and_then(|k| find_key_line(source, profile, k)) {
+        msg.push_str(&format!(":{line}"));
+    }
+    match profile {
+        Some(p) => msg.push_str(&format!(": profile '{p}'")),
+        None => msg.push_str(": [defaults]"),
+    }
+    if let Some(key) = key
+        && !message.contains(&format!("`{key}`"))
+    {
+        msg.push_str(&format!(": key `{key}`"));
+    }
+    msg.push_str(&format!(": {message}"));
+    Error::config(msg).hint("fix the file, then check it with `authtool config check`")
+}
+
+/// 1-based line number of byte `offset`.
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+/// The table header a line opens, if any: `[profiles.x]` → "profiles.x".
+fn header_of(line: &str) -> Option<String> {
+    let t = line.trim();
+    let inner = t.strip_prefix('[')?.split(']').next()?;
+    Some(
+        inner
+            .split('.')
+            .map(|part| part.trim().trim_matches('"').trim_matches('\''))
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// The profile whose table contains byte `offset`.
+fn profile_at(source: &str, offset: usize) -> Option<String> {
+    let upto = &source[..offset.min(source.len())];
+    upto.lines()
+        .rev()
+        .find_map(header_of)
+        .and_then(|h| h.strip_prefix("profiles.").map(str::to_string))
+}
+
+/// The line where `key` is set inside the profile's table (or `[defaults]`
+/// when the profile does not set it).
+fn find_key_line(source: &str, profile: Option<&str>, key: &str) -> Option<usize> {
+    let find_in = |table: &str| -> Option<usize> {
+        let mut inside = false;
+        for (i, line) in source.lines().enumerate() {
+            if let Some(h) = header_of(line) {
+                inside = h == table;
+                continue;
+            }
+            if inside {
+                let t = line.trim_start();
+                if let Some(rest) = t
+                    .strip_prefix(key)
+                    .or_else(|| t.strip_prefix(&format!("\"{key}\"")))
+                    && rest.trim_start().starts_with(['=', '.'])
+                {
+                    return Some(i + 1);
+                }
+            }
+        }
+        None
+    };
+    profile
+        .and_then(|p| find_in(&format!("profiles.{p}")))
+        .or_else(|| find_in("defaults"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Config> {
+        Config::parse(Path::new("/cfg.toml"), src.to_string())
+    }
+
+    const GOOD: &str = r#"
+default_profile = "org"
+
+[defaults]
+timeout = "10s"
+
+[profiles.org]
+provider = "oauth2"
+token_url = "https://auth.example.com/oauth2/token"
+client_id = "abc"
+client_secret_env = "ORG_SECRET"
+refresh_margin = "90s"
+"#;
+
+    #[test]
+    fn good_profile() {
+        let cfg = parse(GOOD).unwrap();
+        assert_eq!(cfg.select(None).unwrap(), "org");
+        let p = cfg.profile("org").unwrap();
+        assert_eq!(p.common.timeout, Duration::from_secs(10));
+        assert_eq!(p.common.refresh_margin, Some(Duration::from_secs(90)));
+        assert_eq!(
+            p.secret_source(SecretName::ClientSecret),
+            SecretSource::Env("ORG_SECRET".into())
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let src = GOOD.replace(
+            "client_id = \"abc\"",
+            "client_id = \"abc\"\ntokn_url = \"x\"",
+        );
+        let err = parse(&src).unwrap().profile("org").unwrap_err();
+        assert_eq!(err.kind, crate::Kind::Config);
+        assert!(
+            err.message.starts_with("/cfg.toml:11: profile 'org'"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("tokn_url"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_line() {
+        let src = GOOD.replace("refresh_margin = \"90s\"", "refresh_margin = \"soon\"");
+        let err = parse(&src).unwrap().profile("org").unwrap_err();
+        assert!(err.message.contains("/cfg.toml:12"), "{}", err.message);
+        assert!(err.message.contains("refresh_margin"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_provider() {
+        let src = GOOD.replace("\"oauth2\"", "\"oauth3\"");
+        let err = parse(&src).unwrap().profile("org").unwrap_err();
+        assert!(err.message.contains(":8: profile 'org'"), "{}", err.message);
+        assert!(err.message.contains("oauth3"), "{}", err.message);
+        assert!(err.message.contains("oauth2"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let err = parse("[profiles.a]\nprovider = \n").unwrap_err();
+        assert!(err.message.starts_with("/cfg.toml:2"), "{}", err.message);
+    }
+
+    #[test]
+    fn unused_secret_is_an_error() {
+        let src = GOOD.replace("client_secret_env", "api_key_env");
+        let err = parse(&src).unwrap().profile("org").unwrap_err();
+        assert!(err.message.contains("api_key_env"), "{}", err.message);
+    }
+
+    #[test]
+    fn secret_twice_is_an_error() {
+        let src = GOOD.replace(
+            "client_secret_env = \"ORG_SECRET\"",
+            "client_secret_env = \"ORG_SECRET\"\nclient_secret = \"x\"",
+        );
+        let err = parse(&src).unwrap().profile("org").unwrap_err();
+        assert!(err.message.contains("more than once"), "{}", err.message);
+    }
+
+    #[test]
+    fn defaults_reject_unknown_keys() {
+        let err = parse("[defaults]\ntimeout = \"1s\"\nbogus = 1\n").unwrap_err();
+        assert!(
+            err.message.contains("/cfg.toml:3: [defaults]"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn selection() {
+        let cfg =
+            parse("[profiles.a]\nprovider='oauth2'\n[profiles.b]\nprovider='oauth2'\n").unwrap();
+        assert!(cfg.select(None).unwrap_err().hints[0].contains("a, b"));
+        assert_eq!(cfg.select(Some("b")).unwrap(), "b");
+        assert!(cfg.select(Some("c")).unwrap_err().message.contains("'c'"));
+    }
+
+    #[test]
+    fn example_config_is_valid() {
+        let cfg = Config::parse(Path::new("example"), EXAMPLE.to_string()).unwrap();
+        for name in cfg.profile_names() {
+            cfg.profile(&name)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        }
+    }
+}

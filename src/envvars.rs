@@ -1,0 +1,14 @@
+//! Every environment variable authtool reads, in one place.
+
+/// Path of the config file (overridden by `--config`).
+pub const CONFIG: &str = "AUTHTOOL_CONFIG";
+/// Profile to use when none is given on the command line.
+pub const PROFILE: &str = "AUTHTOOL_PROFILE";
+/// Overrides `secret_store` for every profile (`keyring`, `file`, `kernel`).
+pub const SECRET_STORE: &str = "AUTHTOOL_SECRET_STORE";
+/// Set by `exec` for the child: the bare token.
+pub const TOKEN: &str = "AUTHTOOL_TOKEN";
+/// Set by `exec` for the child: the `Authorization` header value.
+pub const AUTH_HEADER: &str = "AUTHTOOL_AUTH_HEADER";
+/// kubectl's exec-plugin input (`apiVersion`, `interactive`).
+pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";

@@ -1,0 +1,23 @@
+//! authtool: a command-line credential helper.
+//!
+//! Data flows one way: [`cli`] → [`config`] (TOML → [`config::Profile`]) →
+//! [`session`] (cache + lock + store) → [`providers`] (one file per vendor:
+//! request, response → [`providers::TokenSet`]) → [`output`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod envvars;
+pub mod error;
+pub mod fsutil;
+pub mod http;
+pub mod jwt;
+pub mod log;
+pub mod output;
+pub mod providers;
+pub mod secret;
+pub mod session;
+pub mod store;
+pub mod timefmt;
+
+pub use error::{Error, Kind, Result};

@@ -1,0 +1,265 @@
+//! Every output format, in one place. Rendering returns a string; nothing
+//! is printed until the whole command has succeeded.
+
+use crate::envvars;
+use crate::error::{Error, Result};
+use crate::providers::{Presentation, TokenSet};
+use crate::timefmt;
+use clap::ValueEnum;
+use serde_json::{Map, Value, json};
+
+/// `token --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// The bare token and a newline.
+    #[default]
+    Raw,
+    /// Ready HTTP headers, one per line (`Authorization: Bearer …`).
+    Header,
+    /// A JSON object with the token, its expiry, headers and query parameters.
+    Json,
+    /// `export AUTHTOOL_TOKEN='…'`, quoted for sh.
+    Env,
+    /// curl config lines for `curl -K -` (`header = "…"` / `url-query = "…"`).
+    Curl,
+    /// Query parameters (`token=…`), URL-encoded, for APIs that take the token in the URL.
+    Query,
+    /// A Kubernetes ExecCredential for kubectl's exec plugin.
+    ExecCredential,
+}
+
+/// What to render.
+pub struct View<'a> {
+    pub profile: &'a str,
+    pub provider: &'a str,
+    pub token: &'a TokenSet,
+    pub presentation: &'a Presentation,
+    pub now: u64,
+}
+
+/// Renders `view` in `format`. `newline = false` (`-n`) drops the final
+/// newline of the raw format.
+pub fn render(format: Format, view: &View, newline: bool) -> Result<String> {
+    let token = view.token.access_token.expose();
+    let p = view.presentation;
+    Ok(match format {
+        Format::Raw => {
+            let mut s = token.to_string();
+            if newline {
+                s.push('\n');
+            }
+            s
+        }
+        Format::Header => {
+            if p.headers.is_empty() {
+                return Err(query_only(view));
+            }
+            p.headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {}\n", v.expose()))
+                .collect()
+        }
+        Format::Json => {
+            let mut out = serde_json::to_string_pretty(&json_value(view))
+                .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?;
+            out.push('\n');
+            out
+        }
+        Format::Env => format!("export {}={}\n", envvars::TOKEN, sh_quote(token)),
+        Format::Curl => {
+            let mut out = String::new();
+            for (k, v) in &p.headers {
+                out.push_str(&format!(
+                    "header = \"{}\"\n",
+                    curl_escape(&format!("{k}: {}", v.expose()))
+                ));
+            }
+            for (k, v) in &p.query {
+                out.push_str(&format!(
+                    "url-query = \"{}\"\n",
+                    curl_escape(&query_pair(k, v.expose()))
+                ));
+            }
+            out
+        }
+        Format::Query => {
+            if p.query.is_empty() {
+                return Err(Error::config(format!(
+                    "profile '{}' ({}) sends the token in a header, not in the URL",
+                    view.profile, view.provider
+                ))
+                .hint(format!("use `authtool header -p {}`", view.profile)));
+            }
+            let pairs: Vec<String> = p
+                .query
+                .iter()
+                .map(|(k, v)| query_pair(k, v.expose()))
+                .collect();
+            format!("{}\n", pairs.join("&"))
+        }
+        Format::ExecCredential => exec_credential(view)?,
+    })
+}
+
+fn query_only(view: &View) -> Error {
+    Error::config(format!(
+        "profile '{}' ({}) passes the token as a URL query parameter, not a header",
+        view.profile, view.provider
+    ))
+    .hint(format!(
+        "use `authtool token --format query -p {}` and append it to the URL (or --format curl for curl -K -)",
+        view.profile
+    ))
+}
+
+/// `{"profile","token_type","access_token","expires_at","expires_in","headers","query"}`.
+pub fn json_value(view: &View) -> Value {
+    let t = view.token;
+    let mut headers = Map::new();
+    for (k, v) in &view.presentation.headers {
+        headers.insert(k.clone(), Value::String(v.expose().to_string()));
+    }
+    let mut query = Map::new();
+    for (k, v) in &view.presentation.query {
+        query.insert(k.clone(), Value::String(v.expose().to_string()));
+    }
+    json!({
+        "profile": view.profile,
+        "token_type": t.token_type,
+        "access_token": t.access_token.expose(),
+        "expires_at": t.expires_at.map(timefmt::rfc3339),
+        "expires_in": t.expires_at.map(|at| at.saturating_sub(view.now)),
+        "headers": headers,
+        "query": query,
+    })
+}
+
+fn exec_credential(view: &View) -> Result<String> {
+    let api_version = match std::env::var(envvars::KUBERNETES_EXEC_INFO) {
+        Ok(info) if !info.trim().is_empty() => {
+            let v: Value = serde_json::from_str(&info).map_err(|e| {
+                Error::config(format!(
+                    "${} is not valid JSON: {e}",
+                    envvars::KUBERNETES_EXEC_INFO
+                ))
+            })?;
+            match v.get("apiVersion").and_then(Value::as_str) {
+                Some(
+                    a
+                    @ ("client.authentication.k8s.io/v1" | "client.authentication.k8s.io/v1beta1"),
+                ) => a.to_string(),
+                Some(other) => {
+                    return Err(Error::config(format!(
+                        "kubectl asked for ExecCredential {other}; authtool speaks client.authentication.k8s.io/v1 and v1beta1"
+                    ))
+                    .hint("set apiVersion: client.authentication.k8s.io/v1 in the kubeconfig's exec section"));
+                }
+                None => "client.authentication.k8s.io/v1".to_string(),
+            }
+        }
+        _ => "client.authentication.k8s.io/v1".to_string(),
+    };
+    let mut status = Map::new();
+    status.insert(
+        "token".into(),
+        Value::String(view.token.access_token.expose().into()),
+    );
+    if let Some(at) = view.token.expires_at {
+        status.insert(
+            "expirationTimestamp".into(),
+            Value::String(timefmt::rfc3339(at)),
+        );
+    }
+    let doc = json!({
+        "apiVersion": api_version,
+        "kind": "ExecCredential",
+        "status": status,
+    });
+    let mut out = serde_json::to_string_pretty(&doc)
+        .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// `key=value`, both URL-encoded.
+pub fn query_pair(key: &str, value: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(key, value)
+        .finish()
+}
+
+/// Quotes `s` for sh: `'…'` with `'` written as `'\''`.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Escapes a value for a double-quoted curl config string.
+fn curl_escape(s: &str) -> String {
+    s.replace('\\', r"\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn view_with<'a>(t: &'a TokenSet, p: &'a Presentation) -> View<'a> {
+        View {
+            profile: "p",
+            provider: "oauth2",
+            token: t,
+            presentation: p,
+            now: 100,
+        }
+    }
+
+    fn token() -> TokenSet {
+        let mut t = TokenSet::new(Secret::new("abc'def"), 0);
+        t.expires_at = Some(3700);
+        t
+    }
+
+    #[test]
+    fn formats() {
+        let t = token();
+        let p = Presentation::bearer(&t);
+        let v = view_with(&t, &p);
+        assert_eq!(render(Format::Raw, &v, true).unwrap(), "abc'def\n");
+        assert_eq!(render(Format::Raw, &v, false).unwrap(), "abc'def");
+        assert_eq!(
+            render(Format::Header, &v, true).unwrap(),
+            "Authorization: Bearer abc'def\n"
+        );
+        assert_eq!(
+            render(Format::Env, &v, true).unwrap(),
+            "export AUTHTOOL_TOKEN='abc'\\''def'\n"
+        );
+        assert_eq!(
+            render(Format::Curl, &v, true).unwrap(),
+            "header = \"Authorization: Bearer abc'def\"\n"
+        );
+        let j: Value = serde_json::from_str(&render(Format::Json, &v, true).unwrap()).unwrap();
+        assert_eq!(j["expires_in"], 3600);
+        assert_eq!(j["expires_at"], "1970-01-01T01:01:40Z");
+        assert_eq!(j["headers"]["Authorization"], "Bearer abc'def");
+        assert!(render(Format::Query, &v, true).is_err());
+    }
+
+    #[test]
+    fn query_presentation() {
+        let t = token();
+        let p = Presentation {
+            headers: vec![],
+            query: vec![("token".into(), Secret::new("a b&c"))],
+        };
+        let v = view_with(&t, &p);
+        assert_eq!(render(Format::Query, &v, true).unwrap(), "token=a+b%26c\n");
+        assert_eq!(
+            render(Format::Curl, &v, true).unwrap(),
+            "url-query = \"token=a+b%26c\"\n"
+        );
+        let err = render(Format::Header, &v, true).unwrap_err();
+        assert_eq!(err.kind, crate::Kind::Config);
+        assert!(err.hints[0].contains("--format query"));
+    }
+}
