@@ -8,15 +8,15 @@ use std::path::PathBuf;
 ///
 /// Describe each API as a profile in the config file, then:
 ///
-///   authtool token -p NAME          print a valid token (renewed only when needed)
-///   authtool header -p NAME         print the ready Authorization header
-///   curl -H @<(authtool header -p NAME) https://api.example.com/...
+///   authtool token -p NAME                 print a valid token (renewed only when needed)
+///   authtool header -p NAME                print the ready Authorization header
+///   authtool header -p NAME | curl -H @- https://api.example.com/...
 ///
 /// Exit codes: 0 ok, 1 internal error, 2 usage or config error, 3 login
 /// required, 4 secret store unavailable, 5 network/server error, 6
 /// credentials rejected.
 #[derive(Debug, Parser)]
-#[command(name = "authtool", version, max_term_width = 100)]
+#[command(name = "authtool", version, max_term_width = 100, verbatim_doc_comment)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -203,6 +203,16 @@ impl<'a> Session<'a> {
         }
         let renewed = self.renew(current)?;
         self.store(&renewed)?;
+        if let (Some(min), Some(at)) = (want.min_ttl, renewed.expires_at) {
+            let left = at.saturating_sub(timefmt::now());
+            if left < min.as_secs() {
+                crate::warn!(
+                    "profile '{name}': the server issues tokens valid for {}, less than --min-ttl {}",
+                    human_secs(left),
+                    human_secs(min.as_secs())
+                );
+            }
+        }
         Ok(renewed)
     }
 
