@@ -1,0 +1,45 @@
+//! Shared test support: fake vendor servers, a hermetic command builder and
+//! small helpers. Written once, reused by every black-box test, by
+//! `examples/demo.rs` and by the benchmarks:
+//!
+//! ```ignore
+//! mod support;                                        // from tests/*.rs
+//! #[path = "../tests/support/mod.rs"] mod support;    // from examples/ and benches/
+//! ```
+//!
+//! Layout:
+//! - [`fake`]: the generic HTTP server (`FakeServer<V: Vendor>`), the owned
+//!   `Request` / `Response` types and fault injection (`Fault`).
+//! - [`wire`]: HTTP/1.1 framing for the server (private plumbing).
+//! - [`codec`]: form encoding, HTTP Basic (raw and RFC 6749 §2.3.1), JWTs,
+//!   unique ids, Unix time.
+//! - [`tokens`]: access-token minting with expiry, single-use refresh
+//!   bookkeeping and the protected-resource (Bearer) check.
+//! - [`oauth2`]: a strict RFC 6749 token server (`FakeOAuth2`).
+//! - [`cmd`]: `TestEnv`, the hermetic environment for running `authtool`.
+//! - [`curl`]: run `curl` against a fake server and parse its answer.
+//!
+//! A new vendor fake is one more file implementing [`fake::Vendor`] on top of
+//! the helpers in [`codec`] and [`tokens`].
+
+#![allow(dead_code, unused_imports)]
+
+pub mod cmd;
+pub mod codec;
+pub mod curl;
+pub mod fake;
+pub mod oauth2;
+pub mod tokens;
+mod wire;
+
+pub use cmd::{AssertExt, TestEnv, find_authtool_bin};
+pub use codec::{
+    basic_header, basic_header_rfc6749, form_decode, form_encode, form_encode_component,
+    jwt_claims, make_jwt, parse_basic, parse_basic_rfc6749, unique_token, unix_secs,
+};
+pub use curl::{CurlOutput, curl};
+pub use fake::{FakeServer, Fault, Request, Response, Vendor};
+pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
+pub use tokens::{
+    AccessGrant, AccessTokens, RefreshError, RefreshTokens, TokenError, require_bearer,
+};

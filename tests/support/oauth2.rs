@@ -1,0 +1,696 @@
+//! A strict RFC 6749 token server, shaped like the Organization API
+//! (`shared/vendor-docs/organization-api.txt`): `POST /oauth2/token` with
+//! client credentials, password and refresh-token grants, client
+//! authentication by HTTP Basic (§2.3.1 encoding), form body or query string,
+//! rotating single-use refresh tokens, and a protected resource
+//! `GET /api/whoami`.
+//!
+//! ```ignore
+//! let server = FakeServer::start(FakeOAuth2::new("my-client", "s3cret").with_user("alice", "pw"));
+//! // … run authtool against server.token_url() …
+//! assert_eq!(server.counters().logins, 1);
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use super::codec::{parse_basic, parse_basic_rfc6749};
+use super::fake::{FakeServer, Request, Response, Vendor};
+use super::tokens::{AccessGrant, AccessTokens, RefreshError, RefreshTokens, require_bearer};
+
+/// A client authentication method (RFC 6749 §2.3.1 and the Organization
+/// API's query-string variant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(urlencode(id):urlencode(secret))`.
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Body,
+    /// `client_id` and `client_secret` in the URL query string.
+    Query,
+}
+
+impl ClientAuth {
+    pub const ALL: [ClientAuth; 3] = [ClientAuth::Basic, ClientAuth::Body, ClientAuth::Query];
+
+    fn name(self) -> &'static str {
+        match self {
+            ClientAuth::Basic => "basic",
+            ClientAuth::Body => "body",
+            ClientAuth::Query => "query",
+        }
+    }
+}
+
+/// What a refresh token was issued for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub subject: String,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Request counters, readable with `server.counters()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OAuth2Counters {
+    /// Every request to the token endpoint, good or bad.
+    pub token_requests: u64,
+    /// Successful logins: `client_credentials` + `password`.
+    pub logins: u64,
+    /// Successful `client_credentials` grants.
+    pub client_credentials: u64,
+    /// Successful `password` grants.
+    pub password: u64,
+    /// Successful `refresh_token` grants.
+    pub refreshes: u64,
+    /// Refresh tokens presented again after they were used.
+    pub refresh_reuse: u64,
+    /// Refresh tokens never issued here (or revoked).
+    pub refresh_unknown: u64,
+    /// Refresh tokens presented after their expiry.
+    pub refresh_expired: u64,
+    /// 4xx answers from the token endpoint.
+    pub rejected: u64,
+    /// 200 answers from the protected resource.
+    pub whoami_ok: u64,
+    /// 401/405 answers from the protected resource.
+    pub whoami_rejected: u64,
+}
+
+/// The fake OAuth2 server's settings and state. Every field is public, so a
+/// test can change a setting mid-test through `server.with_vendor(|v| …)`;
+/// the builder methods are for construction.
+#[derive(Debug)]
+pub struct FakeOAuth2 {
+    /// Registered clients: (client_id, client_secret).
+    pub clients: Vec<(String, String)>,
+    /// Resource owners for the password grant: (username, password).
+    pub users: Vec<(String, String)>,
+    /// Client authentication methods accepted (default: all three).
+    pub allowed_auth: Vec<ClientAuth>,
+    /// HTTP Basic credentials are form-url-encoded before base64, as RFC 6749
+    /// §2.3.1 requires (default true). False: plain RFC 7617 `id:secret`, as
+    /// some vendors (pipeline-lbm) document it.
+    pub basic_form_encoded: bool,
+    /// Default `/oauth2/token`.
+    pub token_path: String,
+    /// Default `/api/whoami`.
+    pub resource_path: String,
+    /// `expires_in` of access tokens, in seconds (default 3600).
+    pub lifetime_secs: u64,
+    /// Send `"expires_in": "3600"` (a JSON string).
+    pub expires_in_as_string: bool,
+    /// Leave `expires_in` out of token responses.
+    pub omit_expires_in: bool,
+    /// `token_type` in responses (default `Bearer`).
+    pub token_type: String,
+    /// Include a `refresh_token` in login responses (default true).
+    pub issue_refresh_tokens: bool,
+    /// Refresh tokens are single-use and each refresh returns a new one
+    /// (default true); if false they stay valid and none is returned.
+    pub rotate_refresh_tokens: bool,
+    /// Refresh tokens expire after this many seconds (default: never).
+    pub refresh_lifetime_secs: Option<u64>,
+    /// Issue access tokens as (unsigned) JWTs with `exp`, `iat`, `sub`, `scope`.
+    pub jwt_tokens: bool,
+    /// When set, logins must send exactly this `scope` (as a set of
+    /// space-separated values), else 400 `invalid_scope`.
+    pub expected_scope: Option<String>,
+    /// When set, logins must send `audience` with this value, else 400
+    /// `invalid_request`.
+    pub expected_audience: Option<String>,
+    /// When set, logins must send `resource` with this value, else 400
+    /// `invalid_request`.
+    pub expected_resource: Option<String>,
+    /// Extra parameters logins must send with these values, else 400
+    /// `invalid_request`.
+    pub expected_extra: Vec<(String, String)>,
+    /// Further parameter names accepted (with any value) besides the standard
+    /// ones and `expected_extra`.
+    pub allowed_params: Vec<String>,
+    pub counters: OAuth2Counters,
+    pub access: AccessTokens,
+    pub refresh: RefreshTokens<RefreshGrant>,
+}
+
+type Reply = Result<Response, Response>;
+
+fn invalid_request(description: impl Into<String>) -> Response {
+    Response::oauth_error(400, "invalid_request", description)
+}
+
+fn invalid_grant(description: impl Into<String>) -> Response {
+    Response::oauth_error(400, "invalid_grant", description)
+}
+
+fn invalid_client(via_basic: bool, description: &str) -> Response {
+    let response = Response::oauth_error(401, "invalid_client", description);
+    if via_basic {
+        response.header("WWW-Authenticate", r#"Basic realm="fake""#)
+    } else {
+        response
+    }
+}
+
+fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn has(pairs: &[(String, String)], name: &str) -> bool {
+    get(pairs, name).is_some()
+}
+
+fn scope_set(scope: &str) -> Vec<&str> {
+    let mut set: Vec<&str> = scope.split_ascii_whitespace().collect();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+impl FakeOAuth2 {
+    /// One client, every client authentication method allowed, 1 h tokens,
+    /// rotating refresh tokens, opaque access tokens.
+    pub fn new(client_id: &str, client_secret: &str) -> Self {
+        FakeOAuth2 {
+            clients: vec![(client_id.to_string(), client_secret.to_string())],
+            users: Vec::new(),
+            allowed_auth: ClientAuth::ALL.to_vec(),
+            basic_form_encoded: true,
+            token_path: "/oauth2/token".to_string(),
+            resource_path: "/api/whoami".to_string(),
+            lifetime_secs: 3600,
+            expires_in_as_string: false,
+            omit_expires_in: false,
+            token_type: "Bearer".to_string(),
+            issue_refresh_tokens: true,
+            rotate_refresh_tokens: true,
+            refresh_lifetime_secs: None,
+            jwt_tokens: false,
+            expected_scope: None,
+            expected_audience: None,
+            expected_resource: None,
+            expected_extra: Vec::new(),
+            allowed_params: Vec::new(),
+            counters: OAuth2Counters::default(),
+            access: AccessTokens::default(),
+            refresh: RefreshTokens::default(),
+        }
+    }
+
+    /// Registers another client.
+    pub fn with_client(mut self, client_id: &str, client_secret: &str) -> Self {
+        self.clients
+            .push((client_id.to_string(), client_secret.to_string()));
+        self
+    }
+
+    /// Registers a resource owner for the password grant.
+    pub fn with_user(mut self, username: &str, password: &str) -> Self {
+        self.users
+            .push((username.to_string(), password.to_string()));
+        self
+    }
+
+    pub fn allowed_auth(mut self, methods: &[ClientAuth]) -> Self {
+        self.allowed_auth = methods.to_vec();
+        self
+    }
+
+    pub fn basic_form_encoded(mut self, yes: bool) -> Self {
+        self.basic_form_encoded = yes;
+        self
+    }
+
+    pub fn token_path(mut self, path: &str) -> Self {
+        self.token_path = path.to_string();
+        self
+    }
+
+    pub fn resource_path(mut self, path: &str) -> Self {
+        self.resource_path = path.to_string();
+        self
+    }
+
+    pub fn lifetime_secs(mut self, secs: u64) -> Self {
+        self.lifetime_secs = secs;
+        self
+    }
+
+    pub fn expires_in_as_string(mut self, yes: bool) -> Self {
+        self.expires_in_as_string = yes;
+        self
+    }
+
+    pub fn omit_expires_in(mut self, yes: bool) -> Self {
+        self.omit_expires_in = yes;
+        self
+    }
+
+    pub fn token_type(mut self, token_type: &str) -> Self {
+        self.token_type = token_type.to_string();
+        self
+    }
+
+    pub fn issue_refresh_tokens(mut self, yes: bool) -> Self {
+        self.issue_refresh_tokens = yes;
+        self
+    }
+
+    pub fn rotate_refresh_tokens(mut self, yes: bool) -> Self {
+        self.rotate_refresh_tokens = yes;
+        self
+    }
+
+    pub fn refresh_lifetime_secs(mut self, secs: u64) -> Self {
+        self.refresh_lifetime_secs = Some(secs);
+        self
+    }
+
+    pub fn jwt_tokens(mut self, yes: bool) -> Self {
+        self.jwt_tokens = yes;
+        self
+    }
+
+    pub fn expected_scope(mut self, scope: &str) -> Self {
+        self.expected_scope = Some(scope.to_string());
+        self
+    }
+
+    pub fn expected_audience(mut self, audience: &str) -> Self {
+        self.expected_audience = Some(audience.to_string());
+        self
+    }
+
+    pub fn expected_resource(mut self, resource: &str) -> Self {
+        self.expected_resource = Some(resource.to_string());
+        self
+    }
+
+    /// Requires an extra parameter with this value (call once per field).
+    pub fn expected_extra(mut self, name: &str, value: &str) -> Self {
+        self.expected_extra
+            .push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Accepts an extra parameter name with any value.
+    pub fn allow_param(mut self, name: &str) -> Self {
+        self.allowed_params.push(name.to_string());
+        self
+    }
+
+    /// Access tokens valid at `now` (use `server.valid_access_tokens()`).
+    pub fn valid_access_tokens(&self, now: SystemTime) -> usize {
+        self.access.valid_count(now)
+    }
+
+    fn token_endpoint(&mut self, req: &Request, now: SystemTime) -> Reply {
+        if req.method != "POST" {
+            return Err(Response::method_not_allowed(&req.method, "POST").no_store());
+        }
+        let body = if req.body.is_empty() && req.header("content-type").is_none() {
+            Vec::new()
+        } else {
+            req.form().map_err(invalid_request)?
+        };
+        let query = req
+            .strict_query()
+            .map_err(|e| invalid_request(format!("malformed query string: {e}")))?;
+
+        // RFC 6749 §3.2: parameters MUST NOT be included more than once.
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, _) in body.iter().chain(&query) {
+            if seen.contains(&name.as_str()) {
+                return Err(invalid_request(format!("parameter `{name}` is repeated")));
+            }
+            seen.push(name);
+        }
+
+        let client_id = self.authenticate(req, &body, &query)?;
+
+        // All parameters but the client credentials, wherever they were sent.
+        let params: Vec<(String, String)> = body
+            .into_iter()
+            .chain(query)
+            .filter(|(n, _)| n != "client_id" && n != "client_secret")
+            .collect();
+
+        let grant_type = get(&params, "grant_type")
+            .filter(|g| !g.is_empty())
+            .ok_or_else(|| invalid_request("missing grant_type"))?
+            .to_string();
+        let grant_params: &[&str] = match grant_type.as_str() {
+            "client_credentials" => &[],
+            "password" => &["username", "password"],
+            "refresh_token" => &["refresh_token"],
+            other => {
+                return Err(Response::oauth_error(
+                    400,
+                    "unsupported_grant_type",
+                    format!("grant_type `{other}` is not supported"),
+                ));
+            }
+        };
+        for (name, _) in &params {
+            let known = ["grant_type", "scope", "audience", "resource"].contains(&name.as_str())
+                || grant_params.contains(&name.as_str())
+                || self.expected_extra.iter().any(|(n, _)| n == name)
+                || self.allowed_params.contains(name);
+            if !known {
+                return Err(invalid_request(format!("unexpected parameter `{name}`")));
+            }
+        }
+        // RFC 6749 §3.1: a parameter without a value is treated as omitted.
+        let params: Vec<(String, String)> =
+            params.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+
+        let is_refresh = grant_type == "refresh_token";
+        self.check_expected(&params, is_refresh)?;
+        let scope = get(&params, "scope").map(str::to_string);
+        let audience = get(&params, "audience").map(str::to_string);
+
+        match grant_type.as_str() {
+            "client_credentials" => {
+                self.counters.client_credentials += 1;
+                self.counters.logins += 1;
+                let grant = RefreshGrant {
+                    subject: client_id.clone(),
+                    client_id,
+                    scope,
+                    audience,
+                };
+                Ok(self.issue(now, &grant, self.issue_refresh_tokens))
+            }
+            "password" => {
+                let username =
+                    get(&params, "username").ok_or_else(|| invalid_request("missing username"))?;
+                let password =
+                    get(&params, "password").ok_or_else(|| invalid_request("missing password"))?;
+                if !self
+                    .users
+                    .iter()
+                    .any(|(u, p)| u == username && p == password)
+                {
+                    return Err(invalid_grant("invalid username or password"));
+                }
+                self.counters.password += 1;
+                self.counters.logins += 1;
+                let grant = RefreshGrant {
+                    subject: username.to_string(),
+                    client_id,
+                    scope,
+                    audience,
+                };
+                Ok(self.issue(now, &grant, self.issue_refresh_tokens))
+            }
+            _ => self.refresh_grant(&params, &client_id, scope, now),
+        }
+    }
+
+    /// Finds the one client authentication method used and checks it.
+    fn authenticate(
+        &self,
+        req: &Request,
+        body: &[(String, String)],
+        query: &[(String, String)],
+    ) -> Result<String, Response> {
+        let authorization = req.header("authorization");
+        let mut presented = Vec::new();
+        if authorization.is_some() {
+            presented.push(ClientAuth::Basic);
+        }
+        if has(body, "client_id") || has(body, "client_secret") {
+            presented.push(ClientAuth::Body);
+        }
+        if has(query, "client_id") || has(query, "client_secret") {
+            presented.push(ClientAuth::Query);
+        }
+        let auth = match presented.as_slice() {
+            [] => {
+                return Err(invalid_request(
+                    "no client authentication: use HTTP Basic, or client_id and client_secret",
+                ));
+            }
+            [one] => *one,
+            many => {
+                let names: Vec<&str> = many.iter().map(|m| m.name()).collect();
+                return Err(invalid_request(format!(
+                    "more than one client authentication method used: {}",
+                    names.join(", ")
+                )));
+            }
+        };
+        if !self.allowed_auth.contains(&auth) {
+            return Err(invalid_request(format!(
+                "client authentication method `{}` is not allowed by this server",
+                auth.name()
+            )));
+        }
+        let (id, secret) = match auth {
+            ClientAuth::Basic => {
+                let header = authorization.unwrap_or_default();
+                let parsed = if self.basic_form_encoded {
+                    parse_basic_rfc6749(header)
+                } else {
+                    parse_basic(header)
+                };
+                parsed.map_err(|e| {
+                    invalid_client(true, &format!("bad Basic client credentials: {e}"))
+                })?
+            }
+            ClientAuth::Body | ClientAuth::Query => {
+                let (pairs, place) = if auth == ClientAuth::Body {
+                    (body, "request body")
+                } else {
+                    (query, "query string")
+                };
+                let id = get(pairs, "client_id").ok_or_else(|| {
+                    invalid_request(format!("client_id missing from the {place}"))
+                })?;
+                let secret = get(pairs, "client_secret").ok_or_else(|| {
+                    invalid_request(format!("client_secret missing from the {place}"))
+                })?;
+                (id.to_string(), secret.to_string())
+            }
+        };
+        if self.clients.iter().any(|(i, s)| *i == id && *s == secret) {
+            Ok(id)
+        } else {
+            Err(invalid_client(
+                auth == ClientAuth::Basic,
+                "client authentication failed: unknown client or wrong secret",
+            ))
+        }
+    }
+
+    /// `expected_*` settings: a login must send each; a refresh may omit
+    /// them but must not send a different value.
+    fn check_expected(
+        &self,
+        params: &[(String, String)],
+        is_refresh: bool,
+    ) -> Result<(), Response> {
+        if let Some(want) = &self.expected_scope {
+            match get(params, "scope") {
+                None if is_refresh => {}
+                Some(got) if scope_set(got) == scope_set(want) => {}
+                got => {
+                    return Err(Response::oauth_error(
+                        400,
+                        "invalid_scope",
+                        format!("expected scope `{want}`, got {got:?}"),
+                    ));
+                }
+            }
+        }
+        let mut expected: Vec<(&str, &str)> = Vec::new();
+        if let Some(audience) = &self.expected_audience {
+            expected.push(("audience", audience));
+        }
+        if let Some(resource) = &self.expected_resource {
+            expected.push(("resource", resource));
+        }
+        expected.extend(
+            self.expected_extra
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
+        for (name, want) in expected {
+            match get(params, name) {
+                None if is_refresh => {}
+                Some(got) if got == want => {}
+                got => {
+                    return Err(invalid_request(format!(
+                        "expected {name} `{want}`, got {got:?}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn refresh_grant(
+        &mut self,
+        params: &[(String, String)],
+        client_id: &str,
+        scope: Option<String>,
+        now: SystemTime,
+    ) -> Reply {
+        let token =
+            get(params, "refresh_token").ok_or_else(|| invalid_request("missing refresh_token"))?;
+        let grant = match self.refresh.check(token, now) {
+            Ok(grant) => grant.clone(),
+            Err(e) => {
+                match e {
+                    RefreshError::Reused => self.counters.refresh_reuse += 1,
+                    RefreshError::Unknown => self.counters.refresh_unknown += 1,
+                    RefreshError::Expired => self.counters.refresh_expired += 1,
+                }
+                return Err(invalid_grant(e.to_string()));
+            }
+        };
+        if grant.client_id != client_id {
+            return Err(invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        // RFC 6749 §6: a refresh may narrow the scope, never widen it.
+        let scope = match (scope, &grant.scope) {
+            (None, original) => original.clone(),
+            (Some(asked), Some(original))
+                if scope_set(&asked)
+                    .iter()
+                    .all(|s| scope_set(original).contains(s)) =>
+            {
+                Some(asked)
+            }
+            (Some(asked), _) => {
+                return Err(Response::oauth_error(
+                    400,
+                    "invalid_scope",
+                    format!("scope `{asked}` exceeds the scope originally granted"),
+                ));
+            }
+        };
+        if self.rotate_refresh_tokens {
+            self.refresh
+                .redeem(token, now)
+                .map_err(|e| invalid_grant(e.to_string()))?;
+        }
+        self.counters.refreshes += 1;
+        let grant = RefreshGrant { scope, ..grant };
+        Ok(self.issue(now, &grant, self.rotate_refresh_tokens))
+    }
+
+    /// Mints an access token (and a refresh token if asked) and builds the
+    /// RFC 6749 §5.1 response.
+    fn issue(&mut self, now: SystemTime, grant: &RefreshGrant, with_refresh: bool) -> Response {
+        let access_grant =
+            AccessGrant::new(&grant.subject, now, Duration::from_secs(self.lifetime_secs))
+                .client_id(&grant.client_id)
+                .scope(grant.scope.clone())
+                .audience(grant.audience.clone());
+        let access_token = self.access.mint(access_grant, self.jwt_tokens);
+        let mut body = json!({ "access_token": access_token, "token_type": self.token_type });
+        if !self.omit_expires_in {
+            body["expires_in"] = if self.expires_in_as_string {
+                json!(self.lifetime_secs.to_string())
+            } else {
+                json!(self.lifetime_secs)
+            };
+        }
+        if with_refresh {
+            let expires_at = self
+                .refresh_lifetime_secs
+                .map(|secs| now + Duration::from_secs(secs));
+            body["refresh_token"] = json!(self.refresh.issue(grant.clone(), expires_at));
+        }
+        if let Some(scope) = &grant.scope {
+            body["scope"] = json!(scope);
+        }
+        Response::json(200, body).no_store()
+    }
+
+    fn whoami(&mut self, req: &Request, now: SystemTime) -> Response {
+        if req.method != "GET" {
+            self.counters.whoami_rejected += 1;
+            return Response::method_not_allowed(&req.method, "GET");
+        }
+        let answer = require_bearer(req, &self.access, now).map(|grant| {
+            json!({
+                "ok": true,
+                "sub": grant.subject,
+                "client_id": grant.client_id,
+                "scope": grant.scope,
+            })
+        });
+        match answer {
+            Ok(body) => {
+                self.counters.whoami_ok += 1;
+                Response::json(200, body)
+            }
+            Err(response) => {
+                self.counters.whoami_rejected += 1;
+                response
+            }
+        }
+    }
+}
+
+impl Vendor for FakeOAuth2 {
+    fn handle(&mut self, req: &Request, now: SystemTime) -> Response {
+        if req.path == self.token_path {
+            self.counters.token_requests += 1;
+            let response = self.token_endpoint(req, now).unwrap_or_else(|error| error);
+            if (400..500).contains(&response.status) {
+                self.counters.rejected += 1;
+            }
+            response
+        } else if req.path == self.resource_path {
+            self.whoami(req, now)
+        } else {
+            Response::not_found(&req.path)
+        }
+    }
+}
+
+/// Shortcuts for tests holding a `FakeServer<FakeOAuth2>`.
+impl FakeServer<FakeOAuth2> {
+    /// A snapshot of the counters.
+    pub fn counters(&self) -> OAuth2Counters {
+        self.with_vendor(|v| v.counters.clone())
+    }
+
+    /// The full token endpoint URL.
+    pub fn token_url(&self) -> String {
+        let path = self.with_vendor(|v| v.token_path.clone());
+        self.url_for(&path)
+    }
+
+    /// The full protected-resource URL.
+    pub fn whoami_url(&self) -> String {
+        let path = self.with_vendor(|v| v.resource_path.clone());
+        self.url_for(&path)
+    }
+
+    /// Access tokens valid now (on the server's clock).
+    pub fn valid_access_tokens(&self) -> usize {
+        let now = self.now();
+        self.with_vendor(|v| v.valid_access_tokens(now))
+    }
+
+    /// The most recently issued access token.
+    pub fn last_access_token(&self) -> Option<String> {
+        self.with_vendor(|v| v.access.last().map(str::to_string))
+    }
+
+    /// The most recently issued refresh token.
+    pub fn last_refresh_token(&self) -> Option<String> {
+        self.with_vendor(|v| v.refresh.last().map(str::to_string))
+    }
+}
