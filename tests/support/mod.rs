@@ -32,7 +32,7 @@ pub mod oauth2;
 pub mod tokens;
 mod wire;
 
-pub use cmd::{AssertExt, TestEnv, find_authtool_bin};
+pub use cmd::{AssertExt, TestEnv, authtool_bin, find_authtool_bin, transcript};
 pub use codec::{
     basic_header, basic_header_rfc6749, form_decode, form_encode, form_encode_component,
     jwt_claims, make_jwt, parse_basic, parse_basic_rfc6749, unique_token, unix_secs,
