@@ -7,7 +7,7 @@
 //! (organization-api.txt's "query parameters" variant). The token request
 //! and response code here is reused by vendors that are OAuth2 underneath.
 
-use super::{Ctx, Provider, TokenSet, check_token, lifetime_secs};
+use super::{Ctx, Provider, TokenSet, check_token, expiry, lifetime_secs, token_type};
 use crate::config::{FieldError, SecretName, from_table};
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
@@ -321,17 +321,9 @@ pub fn parse_token_response(resp: &Response, endpoint: &str, now: u64) -> Result
     check_token("access_token", &access)?;
     let mut set = TokenSet::new(Secret::new(access), now);
     if let Some(t) = obj.get("token_type").and_then(|v| v.as_str()) {
-        set.token_type = if t.eq_ignore_ascii_case("bearer") {
-            "Bearer".to_string()
-        } else {
-            sanitize_remote(t)
-        };
+        set.token_type = token_type(t);
     }
-    if let Some(v) = obj.get("expires_in").filter(|v| !v.is_null()) {
-        set.expires_at = Some(now + lifetime_secs("expires_in", v)?);
-    } else {
-        set.expires_at = crate::jwt::expiry(set.access_token.expose());
-    }
+    set.expires_at = expiry("expires_in", obj.get("expires_in"), &set.access_token, now)?;
     match obj.get("refresh_token") {
         Some(serde_json::Value::String(s)) if !s.is_empty() => {
             check_token("refresh_token", s)?;
@@ -399,13 +391,7 @@ pub fn error_response(resp: &Response, endpoint: &str) -> Error {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            content_type: "application/json".into(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::providers::test_response as resp;
 
     #[test]
     fn success_with_numeric_and_string_expiry() {

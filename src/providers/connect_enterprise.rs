@@ -1,0 +1,323 @@
+//! `connect-enterprise`: PRIMO's Connect Enterprise API
+//! (`connect-enterprise.txt`).
+//!
+//! `POST {base}/v1/auth/login` with the JSON body `{"clientid","secret"}`
+//! answers `{"data":{"token":JWT},"errors":null}`. There is no refresh
+//! token: renewal is a new login. Expiry comes from the JWT's `exp` claim.
+//! Development and production have their own base URLs and credentials; the
+//! environment and URL are part of the identity, so a token from one is
+//! never served for the other (the doc's "Environment Isolation").
+
+use super::{
+    Ctx, OneOf, Provider, TokenSet, decode, json_body, one_of, parse_base_url, remote_message,
+    required_token, vendor_error, with_path,
+};
+use crate::config::{FieldError, SecretName, from_table};
+use crate::error::{Error, Result};
+use crate::http::{Method, Request, Response};
+use crate::secret::Secret;
+use crate::timefmt;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The documented development base URL.
+pub const DEVELOPMENT_URL: &str =
+    "https://lfs-connect-enterprise-api-dev-h7ekhqc6g0g2greg.centralus-01.azurewebsites.net";
+/// The documented production base URL.
+pub const PRODUCTION_URL: &str =
+    "https://lfs-connect-enterprise-api-prod-d6hrg8hrg9bphpc7.centralus-01.azurewebsites.net";
+/// The login path, appended to the base URL.
+pub const LOGIN_PATH: &str = "/v1/auth/login";
+
+const REJECTED_HINT: &str = "check `client_id` and the client secret (`authtool login PROFILE` stores it); development and production have separate credentials";
+
+/// The two documented environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Development => DEVELOPMENT_URL,
+            Environment::Production => PRODUCTION_URL,
+        }
+    }
+}
+
+/// The profile keys as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    environment: Option<Environment>,
+    base_url: Option<String>,
+    client_id: String,
+}
+
+/// A validated `connect-enterprise` profile.
+#[derive(Debug, Clone)]
+pub struct ConnectEnterprise {
+    /// `None` when `base_url` is given instead.
+    pub environment: Option<Environment>,
+    /// Scheme and host; [`LOGIN_PATH`] is appended.
+    pub base_url: Url,
+    pub client_id: String,
+}
+
+impl ConnectEnterprise {
+    pub fn from_table(table: toml::Table) -> Result<Self, FieldError> {
+        let wire: Wire = from_table(table)?;
+        let base = match one_of(
+            ("environment", wire.environment),
+            ("base_url", wire.base_url.as_deref()),
+        )? {
+            OneOf::First(env) => env.base_url(),
+            OneOf::Second(url) => url,
+        };
+        let base_url = parse_base_url("base_url", base, LOGIN_PATH)?;
+        if wire.client_id.trim().is_empty() {
+            return Err(FieldError::invalid("client_id", "`client_id` is empty"));
+        }
+        Ok(ConnectEnterprise {
+            environment: wire.environment,
+            base_url,
+            client_id: wire.client_id,
+        })
+    }
+
+    fn login_url(&self) -> Url {
+        with_path(&self.base_url, LOGIN_PATH)
+    }
+}
+
+/// The login request body, exactly as documented (lower-case `clientid`).
+#[derive(Serialize)]
+struct LoginRequest<'a> {
+    clientid: &'a str,
+    secret: &'a Secret,
+}
+
+/// `{"data":{"token":…},"errors":null}`.
+#[derive(Debug, Deserialize)]
+struct LoginResponse {
+    #[serde(default)]
+    data: Option<LoginData>,
+    #[serde(default)]
+    errors: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginData {
+    #[serde(default)]
+    token: Option<Secret>,
+}
+
+/// Whether an `errors` value says anything (not null, `[]` or `{}`).
+fn has_errors(errors: &serde_json::Value) -> bool {
+    match errors {
+        serde_json::Value::Null => false,
+        serde_json::Value::Array(a) => !a.is_empty(),
+        serde_json::Value::Object(o) => !o.is_empty(),
+        _ => true,
+    }
+}
+
+/// Parses the login answer.
+fn parse_login(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
+    if !(200..300).contains(&resp.status) {
+        return Err(vendor_error(resp, endpoint, REJECTED_HINT));
+    }
+    let wire: LoginResponse = decode(resp, endpoint)?;
+    if let Some(errors) = wire.errors.as_ref().filter(|e| has_errors(e)) {
+        let detail = remote_message(errors).unwrap_or_else(|| "(no message)".to_string());
+        return Err(
+            Error::rejected(format!("{endpoint} refused the login: {detail}")).hint(REJECTED_HINT),
+        );
+    }
+    let token = required_token(endpoint, "data.token", wire.data.and_then(|d| d.token))?;
+    let mut set = TokenSet::new(token, now);
+    set.expires_at = crate::jwt::expiry(set.access_token.expose());
+    Ok(set)
+}
+
+impl Provider for ConnectEnterprise {
+    fn id(&self) -> &'static str {
+        "connect-enterprise"
+    }
+
+    fn secret_names(&self) -> Vec<SecretName> {
+        vec![SecretName::ClientSecret]
+    }
+
+    fn identity(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "environment",
+                self.environment.map_or("custom", Environment::name).into(),
+            ),
+            ("base_url", self.base_url.to_string()),
+            ("client_id", self.client_id.clone()),
+        ]
+    }
+
+    fn endpoint(&self) -> String {
+        self.login_url().to_string()
+    }
+
+    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
+        let secret = ctx.secret(SecretName::ClientSecret)?;
+        let url = self.login_url();
+        let endpoint = url.to_string();
+        let mut req = Request::new(Method::Post, url);
+        req.body = Some(json_body(&LoginRequest {
+            clientid: &self.client_id,
+            secret: &secret,
+        })?);
+        let resp = ctx.http.send(&req)?;
+        parse_login(&resp, &endpoint, timefmt::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Kind;
+    use base64::Engine;
+
+    fn parse(s: &str) -> Result<ConnectEnterprise, String> {
+        crate::providers::parse_for_test(ConnectEnterprise::from_table, s)
+    }
+
+    use crate::providers::test_response as resp;
+
+    fn jwt(exp: u64) -> String {
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.sig",
+            enc(r#"{"alg":"RS256"}"#),
+            enc(&format!(r#"{{"exp":{exp},"scope":"orders.read"}}"#))
+        )
+    }
+
+    #[test]
+    fn environments_select_the_documented_urls() {
+        let dev = parse("environment = 'development'\nclient_id = 'c'").unwrap();
+        assert_eq!(dev.endpoint(), format!("{DEVELOPMENT_URL}/v1/auth/login"));
+        let prod = parse("environment = 'production'\nclient_id = 'c'").unwrap();
+        assert_eq!(prod.endpoint(), format!("{PRODUCTION_URL}/v1/auth/login"));
+        assert_ne!(
+            crate::session::fingerprint(&dev),
+            crate::session::fingerprint(&prod)
+        );
+        let custom = parse("base_url = 'http://127.0.0.1:8080'\nclient_id = 'c'").unwrap();
+        assert_eq!(custom.endpoint(), "http://127.0.0.1:8080/v1/auth/login");
+        assert_eq!(custom.identity()[0], ("environment", "custom".to_string()));
+    }
+
+    #[test]
+    fn config_validation() {
+        let err = |s: &str| parse(s).err().unwrap_or_else(|| panic!("accepted: {s}"));
+        assert!(err("client_id = 'c'").contains("set `environment`"));
+        assert!(
+            err("environment = 'production'\nbase_url = 'https://h'\nclient_id = 'c'")
+                .contains("not both")
+        );
+        assert!(err("environment = 'staging'\nclient_id = 'c'").contains("development"));
+        assert!(
+            err("base_url = 'https://h/v1/auth/login'\nclient_id = 'c'")
+                .contains("only a scheme and host")
+        );
+        assert!(err("environment = 'production'").contains("client_id"));
+        assert!(err("environment = 'production'\nclient_id = ''").contains("empty"));
+        assert!(
+            err("environment = 'production'\nclient_id = 'c'\nclientid = 'c'").contains("clientid")
+        );
+    }
+
+    #[test]
+    fn request_body_is_as_documented() {
+        let secret = Secret::new("s3cret");
+        let (ct, body) = json_body(&LoginRequest {
+            clientid: "abc",
+            secret: &secret,
+        })
+        .unwrap();
+        assert_eq!(ct, "application/json");
+        assert_eq!(body.expose(), r#"{"clientid":"abc","secret":"s3cret"}"#);
+    }
+
+    #[test]
+    fn success_takes_expiry_from_the_jwt() {
+        let token = jwt(1_700_000_000);
+        let body = format!(r#"{{"data":{{"token":"{token}"}},"errors":null}}"#);
+        let set = parse_login(&resp(200, &body), "E", 1_699_990_000).unwrap();
+        assert_eq!(set.access_token.expose(), token);
+        assert_eq!(set.expires_at, Some(1_700_000_000));
+        assert_eq!(set.token_type, "Bearer");
+        assert!(set.refresh_token.is_none());
+        // Not a JWT: the session applies token_lifetime.
+        let set = parse_login(&resp(200, r#"{"data":{"token":"opaque"}}"#), "E", 0).unwrap();
+        assert_eq!(set.expires_at, None);
+    }
+
+    #[test]
+    fn errors_are_rejections_with_the_servers_message() {
+        let err = parse_login(
+            &resp(
+                200,
+                r#"{"data":null,"errors":[{"code":"AUTH001","message":"Invalid client credentials"}]}"#,
+            ),
+            "E",
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, Kind::Rejected);
+        assert!(
+            err.message.contains("AUTH001: Invalid client credentials"),
+            "{}",
+            err.message
+        );
+        let err = parse_login(
+            &resp(
+                401,
+                r#"{"data":null,"errors":["Invalid clientid or secret"]}"#,
+            ),
+            "E",
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, Kind::Rejected);
+        assert!(
+            err.message.contains("Invalid clientid or secret"),
+            "{}",
+            err.message
+        );
+        assert!(!err.hints.is_empty());
+    }
+
+    #[test]
+    fn malformed_and_server_errors() {
+        for (status, body) in [
+            (200, r#"{"data":{},"errors":null}"#),
+            (200, r#"{"data":{"token":""}}"#),
+            (200, r#"{"data":{"token":"a b"}}"#),
+            (200, r#"{"data":{"token":5}}"#),
+            (200, "<html></html>"),
+            (500, r#"{"errors":["boom"]}"#),
+            (404, ""),
+        ] {
+            let err = parse_login(&resp(status, body), "E", 0).unwrap_err();
+            assert_eq!(err.kind, Kind::Network, "{status} {body}");
+        }
+    }
+}
