@@ -163,6 +163,26 @@ impl TestEnv {
         cmd
     }
 
+    /// Starts `n` `authtool` processes with `args` at once and waits for
+    /// all of them: for single-flight tests.
+    pub fn run_concurrently(&self, n: usize, args: &[&str]) -> Vec<Output> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command_for(authtool_bin())
+                    .args(args)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("TestEnv: spawn authtool")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("TestEnv: wait for authtool"))
+            .collect()
+    }
+
     /// Any program with the same hermetic environment and working directory.
     pub fn command_for(&self, program: impl AsRef<OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);

@@ -165,3 +165,24 @@ pub fn unix_millis(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
+
+/// The values of a JSON object that must have exactly the string fields
+/// `names` (case-sensitive), in that order. A missing, extra, differently
+/// cased or non-string field is an error naming it — what a strict JSON API
+/// answers with a 400.
+pub fn exact_string_fields(value: &Value, names: &[&str]) -> Result<Vec<String>, String> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| "the body must be a JSON object".to_string())?;
+    if let Some(extra) = object.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(format!("unexpected field `{extra}`"));
+    }
+    names
+        .iter()
+        .map(|name| match object.get(*name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(format!("field `{name}` must be a string")),
+            None => Err(format!("missing field `{name}`")),
+        })
+        .collect()
+}

@@ -18,6 +18,8 @@
 //! - [`oauth2`]: a strict RFC 6749 token server (`FakeOAuth2`).
 //! - [`cmd`]: `TestEnv`, the hermetic environment for running `authtool`.
 //! - [`curl`]: run `curl` against a fake server and parse its answer.
+//! - [`connect`], [`lbm`], [`primaerp`], [`lrs`]: strict fakes of the four
+//!   vendors (`FakeConnect`, `FakeLbm`, `FakePrimaerp`, `FakeLrs`).
 //!
 //! A new vendor fake is one more file implementing [`fake::Vendor`] on top of
 //! the helpers in [`codec`] and [`tokens`].
@@ -26,9 +28,13 @@
 
 pub mod cmd;
 pub mod codec;
+pub mod connect;
 pub mod curl;
 pub mod fake;
+pub mod lbm;
+pub mod lrs;
 pub mod oauth2;
+pub mod primaerp;
 pub mod tokens;
 mod wire;
 
@@ -37,9 +43,13 @@ pub use codec::{
     basic_header, basic_header_rfc6749, form_decode, form_encode, form_encode_component,
     jwt_claims, make_jwt, parse_basic, parse_basic_rfc6749, unique_token, unix_secs,
 };
+pub use connect::{ConnectCounters, FakeConnect};
 pub use curl::{CurlOutput, curl};
 pub use fake::{FakeServer, Fault, Request, Response, Vendor};
+pub use lbm::{FakeLbm, LbmClient, LbmCounters};
+pub use lrs::{FakeLrs, LrsCounters, LrsUser};
 pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
+pub use primaerp::{FakePrimaerp, PrimaerpCounters};
 pub use tokens::{
     AccessGrant, AccessTokens, RefreshError, RefreshTokens, TokenError, require_bearer,
 };
