@@ -12,3 +12,6 @@ pub const TOKEN: &str = "AUTHTOOL_TOKEN";
 pub const AUTH_HEADER: &str = "AUTHTOOL_AUTH_HEADER";
 /// kubectl's exec-plugin input (`apiVersion`, `interactive`).
 pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+/// The time limit of one OS keychain call (`5s` by default, `30s` when
+/// stdin is a terminal, where someone may be answering an unlock prompt).
+pub const KEYRING_TIMEOUT: &str = "AUTHTOOL_KEYRING_TIMEOUT";

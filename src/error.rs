@@ -35,7 +35,7 @@ impl Kind {
 }
 
 /// An error a user can act on: what was wrong, and hints for what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,

@@ -6,6 +6,12 @@
 //! only if still stale, write atomically, unlock. So many processes asking
 //! at once make one renewal request, and a single-use refresh token is
 //! never sent twice.
+//!
+//! Refresh tokens are long-lived, so they live in the secret store
+//! (`<profile>/refresh_token`), not in the cache file; the cache entry only
+//! records that there is one. The store is read only when a renewal needs
+//! it, and written before the cache file, so a crash in between can never
+//! lose the newest refresh token.
 
 use crate::config::{Profile, TokenCache};
 use crate::debug;
@@ -13,6 +19,7 @@ use crate::error::{Error, Kind, Result};
 use crate::fsutil;
 use crate::http::Http;
 use crate::providers::{Ctx, Provider, TokenSet};
+use crate::secret::Secret;
 use crate::store::Secrets;
 use crate::timefmt::{self, human_secs};
 use serde::{Deserialize, Serialize};
@@ -41,8 +48,17 @@ pub struct Want {
 struct Entry {
     version: u32,
     fingerprint: String,
+    /// The token set, its refresh token left out.
     token: TokenSet,
+    /// Whether the token's refresh token is in the secret store.
+    #[serde(default)]
+    refresh_in_store: bool,
 }
+
+/// The store entry of a profile's refresh token.
+pub const REFRESH_TOKEN: &str = "refresh_token";
+/// The store entry of a profile's cached token with `token_cache = "keyring"`.
+pub const TOKEN_CACHE: &str = "token-cache";
 
 /// The identity a token is bound to: provider, URL, client/user, tenant,
 /// scope. A token cached under another fingerprint is never served.
@@ -76,6 +92,33 @@ fn file_stem(profile: &str) -> String {
     out
 }
 
+/// The refresh margin of `token`: the configured one, else min(5 min,
+/// 10 % of the token's lifetime).
+pub fn margin_secs(token: &TokenSet, configured: Option<Duration>) -> u64 {
+    configured.map(|d| d.as_secs()).unwrap_or_else(|| {
+        let lifetime = token
+            .expires_at
+            .unwrap_or(token.issued_at)
+            .saturating_sub(token.issued_at);
+        (lifetime / 10).min(DEFAULT_MARGIN_CAP)
+    })
+}
+
+/// When `token` stops being served from the cache: its expiry minus the
+/// margin (just its expiry when the margin is not shorter than its
+/// lifetime). What `git-credential` (`password_expiry_utc`) and kubectl's
+/// ExecCredential (`expirationTimestamp`) are told, so they ask again
+/// exactly when authtool would renew.
+pub fn renew_at(token: &TokenSet, configured: Option<Duration>) -> Option<u64> {
+    let at = token.expires_at?;
+    let margin = margin_secs(token, configured);
+    Some(if margin < at.saturating_sub(token.issued_at) {
+        at - margin
+    } else {
+        at
+    })
+}
+
 /// Why a token must be renewed, or `None` if it is fresh enough.
 pub fn renewal_reason(
     token: &TokenSet,
@@ -88,10 +131,7 @@ pub fn renewal_reason(
         return Some(format!("expired {} ago", human_secs(now - expires_at)));
     }
     let left = expires_at - now;
-    let margin = margin.map(|d| d.as_secs()).unwrap_or_else(|| {
-        let lifetime = expires_at.saturating_sub(token.issued_at);
-        (lifetime / 10).min(DEFAULT_MARGIN_CAP)
-    });
+    let margin = margin_secs(token, margin);
     if left <= margin {
         return Some(format!(
             "expires in {}, within the refresh margin of {}",
@@ -183,16 +223,18 @@ impl<'a> Session<'a> {
             debug!("profile '{name}': no cached token for this profile's current settings");
         }
 
-        let wait = self.profile.common.timeout * 2 + Duration::from_secs(5);
-        let _lock = fsutil::lock(&self.lock_file, wait)?;
+        let _lock = self.lock()?;
         // Another process may have renewed while we waited for the lock.
         let current = self.load()?;
         if let Some(token) = &current {
             let changed = seen.as_ref() != Some(token);
+            // A token another process just renewed is as good as one we
+            // would get now, even if it cannot satisfy --min-ttl.
+            let min_ttl = if changed { None } else { want.min_ttl };
             let fresh = renewal_reason(
                 token,
                 self.profile.common.refresh_margin,
-                want.min_ttl,
+                min_ttl,
                 timefmt::now(),
             )
             .is_none();
@@ -216,9 +258,31 @@ impl<'a> Session<'a> {
         Ok(renewed)
     }
 
+    /// Logs in with the long-lived secrets (never the refresh token) and
+    /// caches the result, replacing the cached token and refresh token only
+    /// once the login succeeded. For `login`: proves newly stored secrets.
+    pub fn login(&self) -> Result<TokenSet> {
+        let _lock = self.lock()?;
+        debug!(
+            "profile '{}': logging in at {}",
+            self.profile.name,
+            self.provider().endpoint()
+        );
+        let token = self.finish(self.provider().login(&self.ctx())?)?;
+        self.store(&token)?;
+        Ok(token)
+    }
+
+    /// The per-profile renewal lock, waiting at most for one renewal.
+    fn lock(&self) -> Result<fsutil::FileLock> {
+        let wait = self.profile.common.timeout * 2 + Duration::from_secs(5);
+        fsutil::lock(&self.lock_file, wait)
+    }
+
     /// Renews: refresh token first (if any and not past its expiry), then
     /// login. Called with the lock held.
     fn renew(&self, current: Option<TokenSet>) -> Result<TokenSet> {
+        let current = current.map(|t| self.with_refresh_token(t)).transpose()?;
         let name = &self.profile.name;
         let provider = self.provider();
         let ctx = self.ctx();
@@ -272,7 +336,58 @@ impl<'a> Session<'a> {
         self.load()
     }
 
+    /// Whether the cached token has a refresh token (in the store, or in
+    /// an older cache file). Does not open the store.
+    pub fn has_refresh_token(&self) -> Result<bool> {
+        Ok(self
+            .load_entry()?
+            .is_some_and(|e| e.refresh_in_store || e.token.refresh_token.is_some()))
+    }
+
+    /// Fills in the refresh token from the store when the cache entry says
+    /// one is there. Called with the lock held, only to renew. A store that
+    /// cannot be read costs only the refresh: authtool warns and logs in.
+    fn with_refresh_token(&self, mut token: TokenSet) -> Result<TokenSet> {
+        if token.refresh_token.is_some() || !self.load_entry()?.is_some_and(|e| e.refresh_in_store)
+        {
+            return Ok(token);
+        }
+        let read = self
+            .secrets
+            .store()
+            .and_then(|store| store.get(&self.refresh_account()));
+        match read {
+            Ok(Some(refresh)) => token.refresh_token = Some(refresh),
+            Ok(None) => debug!(
+                "profile '{}': the refresh token is no longer in the secret store",
+                self.profile.name
+            ),
+            Err(e) if e.kind == Kind::Store => {
+                self.warn_refresh("cannot be read", "logging in instead", &e)
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(token)
+    }
+
+    /// Warns that the secret store failed the refresh token, and what
+    /// happens instead.
+    fn warn_refresh(&self, what: &str, instead: &str, e: &Error) {
+        crate::warn!(
+            "profile '{}': the refresh token {what} ({}); {instead}",
+            self.profile.name,
+            e.message
+        );
+        for hint in &e.hints {
+            eprintln!("hint: {hint}");
+        }
+    }
+
     fn load(&self) -> Result<Option<TokenSet>> {
+        Ok(self.load_entry()?.map(|e| e.token))
+    }
+
+    fn load_entry(&self) -> Result<Option<Entry>> {
         let bytes = match self.profile.common.token_cache {
             TokenCache::None => return Ok(None),
             TokenCache::File => fsutil::read_optional(&self.cache_file)?,
@@ -303,14 +418,22 @@ impl<'a> Session<'a> {
             );
             return Ok(None);
         }
-        Ok(Some(entry.token))
+        Ok(Some(entry))
     }
 
     fn store(&self, token: &TokenSet) -> Result<()> {
+        if self.profile.common.token_cache == TokenCache::None {
+            return Ok(());
+        }
+        let mut token = token.clone();
+        // The secret store first: if the cache write then fails, the next
+        // renewal still finds the newest refresh token.
+        let refresh_in_store = self.store_refresh_token(token.refresh_token.take())?;
         let entry = Entry {
             version: CACHE_VERSION,
             fingerprint: self.fingerprint.clone(),
-            token: token.clone(),
+            token,
+            refresh_in_store,
         };
         let data = serde_json::to_vec(&entry)
             .map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
@@ -319,18 +442,55 @@ impl<'a> Session<'a> {
             TokenCache::File => fsutil::write_atomic(&self.cache_file, &data),
             TokenCache::Keyring => self.secrets.store()?.set(
                 &self.cache_account(),
-                &crate::secret::Secret::new(String::from_utf8_lossy(&data).into_owned()),
+                &Secret::new(String::from_utf8_lossy(&data).into_owned()),
             ),
         }
     }
 
-    fn cache_account(&self) -> String {
-        crate::store::account(&self.profile.name, "token-cache")
+    /// Keeps `refresh` in the secret store; returns whether it is there.
+    /// Without a new refresh token, one the previous entry kept is deleted
+    /// (it was spent, or belongs to an older login). A store that cannot
+    /// take it costs only the refresh: authtool warns and logs in next time.
+    fn store_refresh_token(&self, refresh: Option<Secret>) -> Result<bool> {
+        let name = &self.profile.name;
+        let Some(refresh) = refresh else {
+            if self.load_entry()?.is_some_and(|e| e.refresh_in_store) {
+                self.secrets.store()?.delete(&self.refresh_account())?;
+            }
+            return Ok(false);
+        };
+        let saved = self
+            .secrets
+            .store()
+            .and_then(|store| store.set(&self.refresh_account(), &refresh));
+        match saved {
+            Ok(()) => {
+                debug!("profile '{name}': refresh token kept in the secret store");
+                Ok(true)
+            }
+            Err(e) if e.kind == Kind::Store => {
+                self.warn_refresh("cannot be kept", "the next renewal logs in again", &e);
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// Drops the cached token. Returns whether there was one.
+    fn cache_account(&self) -> String {
+        crate::store::account(&self.profile.name, TOKEN_CACHE)
+    }
+
+    fn refresh_account(&self) -> String {
+        crate::store::account(&self.profile.name, REFRESH_TOKEN)
+    }
+
+    /// Drops the cached token and the refresh token that belongs to it.
+    /// Returns whether there was a cached token.
     pub fn forget_token(&self) -> Result<bool> {
         let _lock = fsutil::lock(&self.lock_file, self.profile.common.timeout)?;
+        if self.load_entry()?.is_some_and(|e| e.refresh_in_store) {
+            self.secrets.store()?.delete(&self.refresh_account())?;
+        }
         match self.profile.common.token_cache {
             TokenCache::None => Ok(false),
             TokenCache::File => fsutil::remove_optional(&self.cache_file),

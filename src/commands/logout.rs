@@ -1,54 +1,74 @@
-//! `logout`: drop cached tokens; `--forget` also deletes stored secrets.
+//! `logout`: drop cached tokens (and the refresh token that goes with
+//! them); `--forget` also deletes everything the profile keeps in its
+//! secret store; `--all` does it for every profile.
 
 use super::{Outcome, explicit_profile, load_config};
 use crate::cli::{Global, LogoutArgs};
-use crate::config::{SecretName, SecretSource};
+use crate::config::{Config, SecretName, SecretSource};
 use crate::error::Result;
-use crate::session::Session;
+use crate::session::{REFRESH_TOKEN, Session, TOKEN_CACHE};
 use crate::store;
 
 pub fn run(g: &Global, args: &LogoutArgs) -> Result<Outcome> {
     let config = load_config(g)?;
-    let names = if args.all {
-        config.profile_names()
-    } else {
-        vec![config.select(explicit_profile(g, &args.profile)?)?]
-    };
-    for name in names {
-        let profile = config.profile(&name)?;
-        let session = Session::new(&profile)?;
-        let had_token = session.forget_token()?;
-        let mut forgotten = Vec::new();
-        if args.forget {
-            let mut accounts: Vec<String> = SecretName::ALL
-                .iter()
-                .filter(|s| profile.secret_source(**s) == SecretSource::Store)
-                .map(|s| s.key().to_string())
-                .collect();
-            accounts.push("token-cache".into());
-            let store = session.secrets().store()?;
-            for what in accounts {
-                if store.delete(&store::account(&name, &what))? {
-                    forgotten.push(what);
-                }
-            }
-        }
-        let mut msg = format!(
-            "authtool: profile '{name}': {}",
-            if had_token {
-                "cached token dropped"
-            } else {
-                "no cached token"
-            }
-        );
-        if args.forget {
-            if forgotten.is_empty() {
-                msg.push_str("; no stored secrets");
-            } else {
-                msg.push_str(&format!("; forgot {}", forgotten.join(", ")));
-            }
-        }
-        eprintln!("{msg}");
+    if !args.all {
+        let name = config.select(explicit_profile(g, &args.profile)?)?;
+        logout(&config, &name, args.forget)?;
+        return Ok(Outcome::default());
     }
-    Ok(Outcome::default())
+    // Every profile; one that fails does not stop the others.
+    let mut first_error = None;
+    for name in config.profile_names() {
+        if let Err(e) = logout(&config, &name, args.forget) {
+            eprintln!("authtool: profile '{name}': {}", e.message);
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        Some(e) => Err(e.context("logout --all: not every profile was logged out")),
+        None => Ok(Outcome::default()),
+    }
+}
+
+fn logout(config: &Config, name: &str, forget: bool) -> Result<()> {
+    let profile = config.profile(name)?;
+    let session = Session::new(&profile)?;
+    let had_refresh = session.has_refresh_token()?;
+    let had_token = session.forget_token()?;
+    let mut msg = format!(
+        "authtool: profile '{name}': {}",
+        match (had_token, had_refresh) {
+            (true, true) => "cached token and refresh token dropped",
+            (true, false) => "cached token dropped",
+            (false, _) => "no cached token",
+        }
+    );
+    if forget {
+        // Every entry authtool may have written for this profile, including
+        // secrets of a provider the profile used before.
+        let mut entries: Vec<&str> = SecretName::ALL
+            .iter()
+            .filter(|s| profile.secret_source(**s) == SecretSource::Store)
+            .map(|s| s.key())
+            .collect();
+        entries.extend([REFRESH_TOKEN, TOKEN_CACHE]);
+        let store = session.secrets().store()?;
+        let mut forgotten = Vec::new();
+        for what in entries {
+            if store.delete(&store::account(name, what))? {
+                forgotten.push(what);
+            }
+        }
+        if forgotten.is_empty() {
+            msg.push_str(&format!("; nothing stored in the {} store", store.name()));
+        } else {
+            msg.push_str(&format!(
+                "; deleted {} from the {} store",
+                forgotten.join(", "),
+                store.name()
+            ));
+        }
+    }
+    eprintln!("{msg}");
+    Ok(())
 }

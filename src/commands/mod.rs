@@ -2,8 +2,12 @@
 
 pub mod completions;
 pub mod config;
+pub mod doctor;
+pub mod inspect;
+pub mod login;
 pub mod logout;
 pub mod refresh;
+pub mod status;
 pub mod token;
 
 use crate::cli::{Cli, Command, Global, ProfileArg};
@@ -38,10 +42,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Logout(args) => logout::run(g, &args),
         Command::Config(cmd) => config::run(g, &cmd),
         Command::Completions(args) => completions::run(&args),
-        Command::Login(_) => not_yet("login"),
-        Command::Status(_) => not_yet("status"),
-        Command::Inspect(_) => not_yet("inspect"),
-        Command::Doctor(_) => not_yet("doctor"),
+        Command::Login(args) => login::run(g, &args),
+        Command::Status(args) => status::run(g, &args),
+        Command::Inspect(args) => inspect::run(g, &args),
+        Command::Doctor(args) => doctor::run(g, &args),
         Command::GitCredential(_) => not_yet("git-credential"),
         Command::DockerCredential(_) => not_yet("docker-credential"),
         Command::Exec(_) => not_yet("exec"),

@@ -2,11 +2,15 @@
 //!
 //! Long-lived secrets (client secrets, passwords, API keys) live in a
 //! [`SecretStore`]: the OS keychain by default, or a file store chosen
-//! explicitly. Entries are named service `authtool`, account
-//! `<profile>/<secret name>`. There is never a silent fallback from one
-//! store to another.
+//! explicitly, or (Linux) the kernel keyring chosen explicitly. Entries
+//! are named service `authtool`, account `<profile>/<secret name>`; a
+//! profile's refresh token is the entry `<profile>/refresh_token`. There is
+//! never a silent fallback from one store to another.
 
 pub mod file;
+#[cfg(target_os = "linux")]
+pub mod kernel;
+pub mod keyring;
 
 use crate::config::{Profile, SecretName, SecretSource, StoreKind};
 use crate::envvars;
@@ -35,32 +39,44 @@ pub fn account(profile: &str, name: &str) -> String {
 
 /// Which store a profile uses: `$AUTHTOOL_SECRET_STORE` over the profile.
 pub fn kind_for(profile: &Profile) -> Result<StoreKind> {
+    Ok(env_kind()?.unwrap_or(profile.common.secret_store))
+}
+
+/// The store `$AUTHTOOL_SECRET_STORE` names, if it is set.
+pub fn env_kind() -> Result<Option<StoreKind>> {
     match std::env::var(envvars::SECRET_STORE) {
-        Ok(v) if !v.is_empty() => StoreKind::parse(&v).ok_or_else(|| {
+        Ok(v) if !v.is_empty() => StoreKind::parse(&v).map(Some).ok_or_else(|| {
             Error::config(format!(
                 "${} = `{v}` is not a secret store (use keyring, file or kernel)",
                 envvars::SECRET_STORE
             ))
         }),
-        _ => Ok(profile.common.secret_store),
+        _ => Ok(None),
     }
 }
 
-/// Opens a store.
+/// The name of a store kind, as written in `secret_store`.
+pub fn kind_name(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::Keyring => "keyring",
+        StoreKind::File => "file",
+        StoreKind::Kernel => "kernel",
+    }
+}
+
+/// Opens a store. For the OS keychain this connects (within its time
+/// limit), so call it only when a secret is actually needed.
 pub fn open(kind: StoreKind) -> Result<Box<dyn SecretStore>> {
     match kind {
         StoreKind::File => Ok(Box::new(file::FileStore::open_default()?)),
-        StoreKind::Keyring => Err(Error::store(
-            "the OS keychain store is not available in this build of authtool",
-        )
-        .hint(
-            "set `secret_store = \"file\"` (or $AUTHTOOL_SECRET_STORE=file) to use the file store",
-        )
-        .hint("or give the secret with NAME_env / NAME_command in the profile")),
+        StoreKind::Keyring => Ok(Box::new(keyring::KeyringStore::open()?)),
+        #[cfg(target_os = "linux")]
+        StoreKind::Kernel => Ok(Box::new(kernel::KernelStore::open()?)),
+        #[cfg(not(target_os = "linux"))]
         StoreKind::Kernel => Err(Error::store(
-            "the kernel keyring store is not available in this build of authtool",
+            "the kernel keyring store (`secret_store = \"kernel\"`) exists only on Linux",
         )
-        .hint("set `secret_store = \"file\"` or use NAME_env / NAME_command")),
+        .hint("use `secret_store = \"keyring\"` (the OS keychain) or `secret_store = \"file\"`")),
     }
 }
 

@@ -1,0 +1,245 @@
+//! `login`: ask for the profile's secrets that live in the secret store,
+//! store them, then prove them by logging in. A secret the provider rejects
+//! is not kept: the previous value is put back (or the entry removed).
+
+use super::{Outcome, load_profile};
+use crate::cli::{Global, LoginArgs};
+use crate::config::{Profile, SecretName, SecretSource};
+use crate::error::{Error, Kind, Result};
+use crate::secret::Secret;
+use crate::session::Session;
+use crate::store::{self, SecretStore};
+use crate::timefmt;
+use std::io::{IsTerminal, Read};
+
+/// The most `--secret-stdin` reads.
+const MAX_STDIN: u64 = 1024 * 1024;
+
+pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
+    let (_config, profile) = load_profile(g, &args.profile)?;
+    let name = &profile.name;
+    let wanted = stored_secrets(&profile);
+    let values = if wanted.is_empty() {
+        eprintln!(
+            "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store"
+        );
+        Vec::new()
+    } else if args.secret_stdin {
+        read_stdin(&profile, &wanted)?
+    } else if std::io::stdin().is_terminal() {
+        prompt(&profile, &wanted)?
+    } else {
+        return Err(Error::login_required(format!(
+            "profile '{name}': stdin is not a terminal, so authtool cannot ask for {}",
+            keys(&wanted)
+        ))
+        .hint(format!(
+            "pipe them in, one per line in this order: {}, and pass --secret-stdin",
+            keys(&wanted)
+        ))
+        .hint("or configure them with NAME_env / NAME_command in the profile"));
+    };
+
+    let session = Session::new(&profile)?;
+    let mut previous = Vec::new();
+    if !values.is_empty() {
+        let store = session.secrets().store()?;
+        for (secret, value) in wanted.iter().zip(&values) {
+            let account = store::account(name, secret.key());
+            previous.push((account.clone(), store.get(&account)?));
+            store.set(&account, value)?;
+        }
+        eprintln!(
+            "authtool: profile '{name}': stored {} in the {} secret store",
+            keys(&wanted),
+            store.name()
+        );
+    }
+    if args.no_verify {
+        return Ok(Outcome::default());
+    }
+
+    match session.login() {
+        Ok(token) => {
+            let now = timefmt::now();
+            eprintln!(
+                "authtool: profile '{name}': verified: the provider issued a token (expires {})",
+                timefmt::relative(token.expires_at.unwrap_or(now), now)
+            );
+            Ok(Outcome::default())
+        }
+        Err(e) if e.kind == Kind::Rejected && !previous.is_empty() => {
+            let restored = session
+                .secrets()
+                .store()
+                .and_then(|store| restore(store, &previous));
+            let e = match restored {
+                Ok(()) => e.hint(format!(
+                    "the new {} {} not kept; check the value and run `authtool login {name}` again",
+                    keys(&wanted),
+                    if wanted.len() == 1 { "was" } else { "were" }
+                )),
+                Err(r) => e.hint(format!(
+                    "the rejected value is still stored: putting back the previous one failed ({}); run `authtool login {name}` again",
+                    r.message
+                )),
+            };
+            Err(e)
+        }
+        Err(e) if !previous.is_empty() => Err(e.hint(format!(
+            "the secrets are stored but could not be checked; `authtool token {name}` will try them, or run `authtool login {name}` again"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// The secrets the provider needs that come from the secret store, in the
+/// provider's order (the order `--secret-stdin` reads them).
+pub fn stored_secrets(profile: &Profile) -> Vec<SecretName> {
+    profile
+        .provider
+        .provider()
+        .secret_names()
+        .into_iter()
+        .filter(|s| profile.secret_source(*s) == SecretSource::Store)
+        .collect()
+}
+
+fn keys(names: &[SecretName]) -> String {
+    names.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")
+}
+
+/// One secret per line; `\r\n` accepted; nothing but empty lines may follow.
+fn read_stdin(profile: &Profile, wanted: &[SecretName]) -> Result<Vec<Secret>> {
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .take(MAX_STDIN)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::internal(format!("cannot read stdin: {e}")))?;
+    let text = Secret::new(
+        String::from_utf8(raw)
+            .map_err(|_| Error::config("--secret-stdin: the input is not UTF-8 text"))?,
+    );
+    parse_lines(&profile.name, text.expose(), wanted)
+}
+
+fn parse_lines(profile: &str, text: &str, wanted: &[SecretName]) -> Result<Vec<Secret>> {
+    let order = || format!("give one secret per line, in this order: {}", keys(wanted));
+    let lines: Vec<&str> = text
+        .split_terminator('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let (values, rest) = lines.split_at(wanted.len().min(lines.len()));
+    if values.len() < wanted.len() {
+        return Err(Error::config(format!(
+            "profile '{profile}': --secret-stdin expected {} line{}, got {}",
+            wanted.len(),
+            if wanted.len() == 1 { "" } else { "s" },
+            values.len()
+        ))
+        .hint(order()));
+    }
+    if rest.iter().any(|l| !l.is_empty()) {
+        return Err(Error::config(format!(
+            "profile '{profile}': --secret-stdin got more lines than the {} expected; nothing was stored",
+            keys(wanted)
+        ))
+        .hint(order()));
+    }
+    values
+        .iter()
+        .zip(wanted)
+        .map(|(value, name)| check(profile, *name, value).map(|()| Secret::new(*value)))
+        .collect()
+}
+
+fn check(profile: &str, name: SecretName, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::config(format!(
+            "profile '{profile}': the {} is empty; nothing was stored",
+            name.key()
+        )));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Error::config(format!(
+            "profile '{profile}': the {} contains a control character; nothing was stored",
+            name.key()
+        )));
+    }
+    Ok(())
+}
+
+/// Asks on the terminal, without echo.
+fn prompt(profile: &Profile, wanted: &[SecretName]) -> Result<Vec<Secret>> {
+    let mut out = Vec::new();
+    for name in wanted {
+        let value = Secret::new(
+            rpassword::prompt_password(format!(
+                "{} for profile '{}' (hidden): ",
+                name.key(),
+                profile.name
+            ))
+            .map_err(|e| {
+                Error::login_required(format!(
+                    "cannot read the {} from the terminal: {e}",
+                    name.key()
+                ))
+            })?,
+        );
+        check(&profile.name, *name, value.expose())?;
+        out.push(value);
+    }
+    Ok(out)
+}
+
+/// Puts back what was stored before a rejected login.
+fn restore(store: &dyn SecretStore, previous: &[(String, Option<Secret>)]) -> Result<()> {
+    for (account, value) in previous {
+        match value {
+            Some(v) => store.set(account, v)?,
+            None => {
+                store.delete(account)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: [SecretName; 2] = [SecretName::ApiKey, SecretName::Password];
+
+    #[test]
+    fn stdin_lines() {
+        let got = parse_lines("p", "k1\r\npw\n", &TWO).unwrap();
+        assert_eq!(got[0].expose(), "k1");
+        assert_eq!(got[1].expose(), "pw");
+        // No trailing newline, or trailing empty lines: fine.
+        assert_eq!(parse_lines("p", "k1\npw", &TWO).unwrap().len(), 2);
+        assert_eq!(parse_lines("p", "k1\npw\n\n", &TWO).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn bad_stdin() {
+        let short = parse_lines("p", "k1\n", &TWO).unwrap_err();
+        assert!(
+            short.message.contains("expected 2 lines"),
+            "{}",
+            short.message
+        );
+        assert!(short.hints[0].contains("api_key, password"));
+        let long = parse_lines("p", "a\nb\nc\n", &TWO).unwrap_err();
+        assert!(long.message.contains("more lines"), "{}", long.message);
+        let empty = parse_lines("p", "\npw\n", &TWO).unwrap_err();
+        assert!(
+            empty.message.contains("api_key is empty"),
+            "{}",
+            empty.message
+        );
+        let ctl = parse_lines("p", "k\u{1b}1\npw\n", &TWO).unwrap_err();
+        assert!(ctl.message.contains("control character"), "{}", ctl.message);
+        assert!(!ctl.message.contains("k\u{1b}1"));
+    }
+}
