@@ -15,7 +15,7 @@ use super::{
     remote_message, required_token, token_type, vendor_error, with_path,
 };
 use crate::config::{FieldError, SecretName, from_table};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::log::sanitize_remote;
 use crate::secret::Secret;
@@ -160,11 +160,10 @@ fn parse_token(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
         // a token but with a message is a refusal, not a malformed answer.
         let message = resp.json(endpoint).ok().and_then(|v| remote_message(&v));
         if let Some(message) = message {
-            return Err(Error::new(
-                Kind::Rejected,
-                format!("{endpoint} refused the login: {message}"),
-            )
-            .hint(REJECTED_HINT));
+            return Err(
+                Error::rejected(format!("{endpoint} refused the login: {message}"))
+                    .hint(REJECTED_HINT),
+            );
         }
     }
     let token = required_token(endpoint, "accessToken", wire.access_token)?;
@@ -244,6 +243,7 @@ impl Provider for LrsConnect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Kind;
 
     fn parse(s: &str) -> Result<LrsConnect, String> {
         crate::providers::parse_for_test(LrsConnect::from_table, s)
