@@ -447,12 +447,16 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__git__subcmd__credential)
-            opts="-p -v -h --config --profile --verbose --help"
+            opts="-p -v -h --timeout --config --profile --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -195,13 +195,14 @@ set edit:completion:arg-completer[authtool] = {|@words|
         &'authtool;config;help;help'= {
         }
         &'authtool;git-credential'= {
+            cand --timeout 'Forget credentials stored by this call after DURATION (store mode)'
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
             cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'authtool;docker-credential'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
@@ -209,8 +210,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'authtool;exec'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
@@ -218,8 +219,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'authtool;completions'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'

@@ -124,18 +124,19 @@ complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_see
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the config file and every profile in it'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write the example config (with a profile per provider) to the config path'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l timeout -d 'Forget credentials stored by this call after DURATION (store mode)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'

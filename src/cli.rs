@@ -2,7 +2,8 @@
 
 use crate::output::Format;
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 /// Bearer tokens for the APIs you call, with secrets in the OS keychain.
 ///
@@ -72,10 +73,36 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// git credential helper: `git config credential.helper '!authtool git-credential'`
+    ///
+    /// Speaks git's credential-helper protocol (gitcredentials(7)) on stdin
+    /// and stdout. A request whose URL matches a profile's `urls` (any
+    /// request, with -p) is answered with that profile's token, and `erase`
+    /// drops the cached token. Other credentials git asks to keep are stored
+    /// in the secret store: $AUTHTOOL_SECRET_STORE, else `[defaults]
+    /// secret_store`, else the OS keychain.
+    ///
+    /// Also installable as `git-credential-authtool` (a link to authtool on
+    /// PATH), used as `credential.helper = authtool`.
     GitCredential(GitCredentialArgs),
     /// Docker credential helper protocol (install as docker-credential-authtool)
+    ///
+    /// `get` reads a server URL on stdin and prints
+    /// {"ServerURL","Username","Secret"}: a profile's token when the URL
+    /// matches its `urls`, else what `store` kept in the secret store;
+    /// otherwise `credentials not found in native keychain` and exit 1.
+    ///
+    /// Install: link authtool as `docker-credential-authtool` on PATH and set
+    /// "credHelpers" (or "credsStore") to "authtool" in ~/.docker/config.json.
     DockerCredential(DockerCredentialArgs),
     /// Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)
+    ///
+    /// CMD gets AUTHTOOL_TOKEN (the token), AUTHTOOL_AUTH_HEADER (the
+    /// Authorization header value, `Bearer …`, for providers that send one)
+    /// and the names the profile maps with `env = { NAME = "VALUE" }`, where
+    /// VALUE is token, header, header:NAME, query or expires_at.
+    ///
+    /// authtool exits with CMD's exit code: 128+N when CMD is killed by
+    /// signal N, 127 when CMD is not found, 126 when it cannot be run.
     Exec(ExecArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
@@ -192,9 +219,13 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub struct GitCredentialArgs {
-    /// get, store or erase (git passes this)
+    /// get, store or erase (git passes this; other operations are ignored)
     #[arg(value_name = "OPERATION")]
     pub operation: String,
+
+    /// Forget credentials stored by this call after DURATION (store mode)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +243,30 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// The names authtool answers to when installed under another name:
+/// `git-credential-authtool get` is `authtool git-credential get`.
+const INSTALLED_AS: [(&str, &str); 2] = [
+    ("git-credential-authtool", "git-credential"),
+    ("docker-credential-authtool", "docker-credential"),
+];
+
+/// The command line with the subcommand filled in when the program was
+/// started as `git-credential-authtool` or `docker-credential-authtool`
+/// (a link or copy of authtool under that name).
+pub fn args_for_program(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let stem = args
+        .first()
+        .and_then(|argv0| Path::new(argv0).file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if let Some((_, sub)) = INSTALLED_AS.iter().find(|(name, _)| *name == stem) {
+        args.insert(1.min(args.len()), OsString::from(sub));
+    }
+    args
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +288,49 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn installed_names_imply_the_subcommand() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            args_for_program(args(&[
+                "/usr/bin/git-credential-authtool",
+                "-p",
+                "x",
+                "get"
+            ])),
+            args(&[
+                "/usr/bin/git-credential-authtool",
+                "git-credential",
+                "-p",
+                "x",
+                "get"
+            ])
+        );
+        assert_eq!(
+            args_for_program(args(&["docker-credential-authtool.exe", "list"])),
+            args(&[
+                "docker-credential-authtool.exe",
+                "docker-credential",
+                "list"
+            ])
+        );
+        assert_eq!(
+            args_for_program(args(&["authtool", "token"])),
+            args(&["authtool", "token"])
+        );
+        let cli = Cli::try_parse_from(args_for_program(args(&[
+            "git-credential-authtool",
+            "--timeout=1",
+            "store",
+        ])))
+        .unwrap();
+        let Command::GitCredential(g) = cli.command else {
+            panic!()
+        };
+        assert_eq!(g.operation, "store");
+        assert_eq!(g.timeout, Some(std::time::Duration::from_secs(1)));
     }
 
     #[test]

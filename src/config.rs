@@ -355,6 +355,12 @@ impl Config {
         })
     }
 
+    /// `secret_store` in `[defaults]`: where credentials that belong to no
+    /// profile (git's and Docker's store mode) are kept.
+    pub fn default_secret_store(&self) -> Option<StoreKind> {
+        self.defaults.secret_store
+    }
+
     /// The profile names, sorted.
     pub fn profile_names(&self) -> Vec<String> {
         self.raw.keys().cloned().collect()

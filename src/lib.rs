@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod credstore;
 pub mod envvars;
 pub mod error;
 pub mod fsutil;
@@ -19,5 +20,6 @@ pub mod secret;
 pub mod session;
 pub mod store;
 pub mod timefmt;
+pub mod urlmatch;
 
 pub use error::{Error, Kind, Result};

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(authtool::cli::args_for_program(std::env::args_os()));
     match commands::run(cli) {
         Ok(outcome) => {
             let mut out = std::io::stdout().lock();

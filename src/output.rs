@@ -35,6 +35,8 @@ pub struct View<'a> {
     pub token: &'a TokenSet,
     pub presentation: &'a Presentation,
     pub now: u64,
+    /// The profile's `refresh_margin` (`None`: the default margin).
+    pub refresh_margin: Option<std::time::Duration>,
 }
 
 /// Renders `view` in `format`. `newline = false` (`-n`) drops the final
@@ -74,9 +76,10 @@ pub fn render(format: Format, view: &View, newline: bool) -> Result<String> {
                     curl_escape(&format!("{k}: {}", v.expose()))
                 ));
             }
+            // `+`: the pair is already URL-encoded; curl must not encode it again.
             for (k, v) in &p.query {
                 out.push_str(&format!(
-                    "url-query = \"{}\"\n",
+                    "url-query = \"+{}\"\n",
                     curl_escape(&query_pair(k, v.expose()))
                 ));
             }
@@ -97,7 +100,9 @@ pub fn render(format: Format, view: &View, newline: bool) -> Result<String> {
                 .collect();
             format!("{}\n", pairs.join("&"))
         }
-        Format::ExecCredential => exec_credential(view)?,
+        Format::ExecCredential => {
+            exec_credential(view, std::env::var(envvars::KUBERNETES_EXEC_INFO).ok())?
+        }
     })
 }
 
@@ -134,9 +139,14 @@ pub fn json_value(view: &View) -> Value {
     })
 }
 
-fn exec_credential(view: &View) -> Result<String> {
-    let api_version = match std::env::var(envvars::KUBERNETES_EXEC_INFO) {
-        Ok(info) if !info.trim().is_empty() => {
+/// A kubectl exec-plugin answer. `KUBERNETES_EXEC_INFO` picks the
+/// apiVersion (v1 or v1beta1; v1 when absent). authtool never prompts while
+/// getting a token, so `spec.interactive: false` needs nothing more.
+/// `expirationTimestamp` is the expiry minus the refresh margin, so kubectl
+/// asks again exactly when authtool would renew.
+fn exec_credential(view: &View, exec_info: Option<String>) -> Result<String> {
+    let api_version = match exec_info {
+        Some(info) if !info.trim().is_empty() => {
             let v: Value = serde_json::from_str(&info).map_err(|e| {
                 Error::config(format!(
                     "${} is not valid JSON: {e}",
@@ -164,7 +174,7 @@ fn exec_credential(view: &View) -> Result<String> {
         "token".into(),
         Value::String(view.token.access_token.expose().into()),
     );
-    if let Some(at) = view.token.expires_at {
+    if let Some(at) = crate::session::renew_at(view.token, view.refresh_margin) {
         status.insert(
             "expirationTimestamp".into(),
             Value::String(timefmt::rfc3339(at)),
@@ -210,6 +220,7 @@ mod tests {
             token: t,
             presentation: p,
             now: 100,
+            refresh_margin: None,
         }
     }
 
@@ -246,6 +257,38 @@ mod tests {
     }
 
     #[test]
+    fn exec_credential_versions() {
+        let t = token();
+        let p = Presentation::bearer(&t);
+        let v = view_with(&t, &p);
+        let render = |info: Option<&str>| {
+            exec_credential(&v, info.map(str::to_string))
+                .map(|s| serde_json::from_str::<Value>(&s).unwrap())
+        };
+        let doc = render(None).unwrap();
+        assert_eq!(doc["apiVersion"], "client.authentication.k8s.io/v1");
+        assert_eq!(doc["kind"], "ExecCredential");
+        assert_eq!(doc["status"]["token"], "abc'def");
+        // 1 h token: expiry 3700 minus the 5 min margin.
+        assert_eq!(doc["status"]["expirationTimestamp"], "1970-01-01T00:56:40Z");
+        // A margin as long as the lifetime cannot be honoured: the expiry.
+        let long = View {
+            refresh_margin: Some(std::time::Duration::from_secs(7200)),
+            ..view_with(&t, &p)
+        };
+        let doc: Value = serde_json::from_str(&exec_credential(&long, None).unwrap()).unwrap();
+        assert_eq!(doc["status"]["expirationTimestamp"], "1970-01-01T01:01:40Z");
+        let beta = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}"#;
+        assert_eq!(
+            render(Some(beta)).unwrap()["apiVersion"],
+            "client.authentication.k8s.io/v1beta1"
+        );
+        let alpha = r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#;
+        assert_eq!(render(Some(alpha)).unwrap_err().kind, crate::Kind::Config);
+        assert_eq!(render(Some("{")).unwrap_err().kind, crate::Kind::Config);
+    }
+
+    #[test]
     fn query_presentation() {
         let t = token();
         let p = Presentation {
@@ -256,7 +299,7 @@ mod tests {
         assert_eq!(render(Format::Query, &v, true).unwrap(), "token=a+b%26c\n");
         assert_eq!(
             render(Format::Curl, &v, true).unwrap(),
-            "url-query = \"token=a+b%26c\"\n"
+            "url-query = \"+token=a+b%26c\"\n"
         );
         let err = render(Format::Header, &v, true).unwrap_err();
         assert_eq!(err.kind, crate::Kind::Config);

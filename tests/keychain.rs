@@ -203,6 +203,41 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
 }
 
 #[test]
+fn a_locked_keychain_is_exit_4_not_a_missing_secret() {
+    if real_keychain("a_locked_keychain_is_exit_4_not_a_missing_secret").is_none() {
+        return;
+    }
+    // A D-Bus session and keyring daemon of this test's own (its HOME and
+    // XDG dirs are the TestEnv's), so locking it disturbs no other test.
+    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let mut env = env_with(&profile("org", &server, ""));
+    env.set_env("AUTHTOOL", authtool_bin());
+    env.set_env("THE_SECRET", SECRET);
+    let script = r#"
+        set -eu
+        printf %s test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        printf '%s\n' "$THE_SECRET" | "$AUTHTOOL" login org --secret-stdin --no-verify 2>/dev/null
+        "$AUTHTOOL" status | grep -q 'keyring, present'
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+          org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+        code=0; "$AUTHTOOL" token org || code=$?
+        echo "exit=$code"
+    "#;
+    let out = env
+        .command_for("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout, "exit=4\n", "{}", transcript(&out));
+    assert!(stderr.contains("locked or refused access"), "{stderr}");
+    assert!(!stderr.contains("no client_secret is stored"), "{stderr}");
+    assert!(!stderr.contains(SECRET));
+    assert_no_plaintext_store(&env);
+}
+
+#[test]
 fn without_a_dbus_session_the_keychain_fails_fast_with_exit_4() {
     let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
     // The hermetic env has no DBUS_SESSION_BUS_ADDRESS and an empty runtime dir.

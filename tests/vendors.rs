@@ -334,7 +334,7 @@ fn primaerp_token_goes_in_the_query_and_is_cached() {
     assert!((3500..=3600).contains(&left), "{j}");
     assert_eq!(
         ok(&env, &["token", "--format", "curl"]),
-        format!("url-query = \"token={t}\"\n")
+        format!("url-query = \"+token={t}\"\n")
     );
     // `header` has nothing to print: exit 2 and a hint, stdout empty.
     let stderr = fails(&env, &["header"], 2, "query parameter", &[]);

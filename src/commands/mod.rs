@@ -2,7 +2,10 @@
 
 pub mod completions;
 pub mod config;
+pub mod docker_credential;
 pub mod doctor;
+pub mod exec;
+pub mod git_credential;
 pub mod inspect;
 pub mod login;
 pub mod logout;
@@ -46,21 +49,43 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Status(args) => status::run(g, &args),
         Command::Inspect(args) => inspect::run(g, &args),
         Command::Doctor(args) => doctor::run(g, &args),
-        Command::GitCredential(_) => not_yet("git-credential"),
-        Command::DockerCredential(_) => not_yet("docker-credential"),
-        Command::Exec(_) => not_yet("exec"),
+        Command::GitCredential(args) => git_credential::run(g, &args),
+        Command::DockerCredential(args) => docker_credential::run(g, &args),
+        Command::Exec(args) => exec::run(g, &args),
     }
-}
-
-fn not_yet(name: &str) -> Result<Outcome> {
-    Err(Error::internal(format!(
-        "`authtool {name}` is not implemented yet in this version"
-    )))
 }
 
 /// Loads the config file named by the flags or environment.
 pub fn load_config(g: &Global) -> Result<Config> {
     Config::load(&config_path(g.config.as_deref())?)
+}
+
+/// The config for the credential helpers: like [`load_config`], but a
+/// config file that does not exist is no config (store mode still works).
+pub fn load_config_if_present(g: &Global) -> Result<Option<Config>> {
+    let path = config_path(g.config.as_deref())?;
+    if !path.exists() {
+        crate::debug!("no config file at {}; no profiles", path.display());
+        return Ok(None);
+    }
+    Config::load(&path).map(Some)
+}
+
+/// All of stdin, for the credential helpers (at most 1 MiB).
+pub fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = 1024 * 1024;
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(LIMIT + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > LIMIT {
+        return Err(Error::config(
+            "more than 1 MiB on stdin; this is not a credential request",
+        ));
+    }
+    Ok(buf)
 }
 
 /// The profile named by `-p` or the positional argument (they must agree).

@@ -44,6 +44,7 @@ fn print(
         token: &token,
         presentation: &presentation,
         now: timefmt::now(),
+        refresh_margin: profile.common.refresh_margin,
     };
     Ok(Outcome::text(output::render(format, &view, newline)?))
 }
