@@ -29,7 +29,12 @@ pub const PRODUCTION_URL: &str =
 /// The login path, appended to the base URL.
 pub const LOGIN_PATH: &str = "/v1/auth/login";
 
-const REJECTED_HINT: &str = "check `client_id` and the client secret (`authtool login PROFILE` stores it); development and production have separate credentials";
+/// What to check when the login is refused.
+fn rejected_hint(profile: &str) -> String {
+    format!(
+        "check `client_id` and the client secret (`authtool login {profile}` stores it); development and production have separate credentials"
+    )
+}
 
 /// The two documented environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -133,16 +138,14 @@ fn has_errors(errors: &serde_json::Value) -> bool {
 }
 
 /// Parses the login answer.
-fn parse_login(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
+fn parse_login(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
     if !(200..300).contains(&resp.status) {
-        return Err(vendor_error(resp, endpoint, REJECTED_HINT));
+        return Err(vendor_error(resp, endpoint, hint));
     }
     let wire: LoginResponse = decode(resp, endpoint)?;
     if let Some(errors) = wire.errors.as_ref().filter(|e| has_errors(e)) {
         let detail = remote_message(errors).unwrap_or_else(|| "(no message)".to_string());
-        return Err(
-            Error::rejected(format!("{endpoint} refused the login: {detail}")).hint(REJECTED_HINT),
-        );
+        return Err(Error::rejected(format!("{endpoint} refused the login: {detail}")).hint(hint));
     }
     let token = required_token(endpoint, "data.token", wire.data.and_then(|d| d.token))?;
     let mut set = TokenSet::new(token, now);
@@ -184,7 +187,12 @@ impl Provider for ConnectEnterprise {
             secret: &secret,
         })?);
         let resp = ctx.http.send(&req)?;
-        parse_login(&resp, &endpoint, timefmt::now())
+        parse_login(
+            &resp,
+            &endpoint,
+            timefmt::now(),
+            &rejected_hint(&ctx.profile.name),
+        )
     }
 }
 
@@ -260,13 +268,14 @@ mod tests {
     fn success_takes_expiry_from_the_jwt() {
         let token = jwt(1_700_000_000);
         let body = format!(r#"{{"data":{{"token":"{token}"}},"errors":null}}"#);
-        let set = parse_login(&resp(200, &body), "E", 1_699_990_000).unwrap();
+        let set = parse_login(&resp(200, &body), "E", 1_699_990_000, "hint").unwrap();
         assert_eq!(set.access_token.expose(), token);
         assert_eq!(set.expires_at, Some(1_700_000_000));
         assert_eq!(set.token_type, "Bearer");
         assert!(set.refresh_token.is_none());
         // Not a JWT: the session applies token_lifetime.
-        let set = parse_login(&resp(200, r#"{"data":{"token":"opaque"}}"#), "E", 0).unwrap();
+        let set =
+            parse_login(&resp(200, r#"{"data":{"token":"opaque"}}"#), "E", 0, "hint").unwrap();
         assert_eq!(set.expires_at, None);
     }
 
@@ -276,10 +285,7 @@ mod tests {
             &resp(
                 200,
                 r#"{"data":null,"errors":[{"code":"AUTH001","message":"Invalid client credentials"}]}"#,
-            ),
-            "E",
-            0,
-        )
+            ), "E", 0, "hint")
         .unwrap_err();
         assert_eq!(err.kind, Kind::Rejected);
         assert!(
@@ -294,6 +300,7 @@ mod tests {
             ),
             "E",
             0,
+            "hint",
         )
         .unwrap_err();
         assert_eq!(err.kind, Kind::Rejected);
@@ -316,7 +323,7 @@ mod tests {
             (500, r#"{"errors":["boom"]}"#),
             (404, ""),
         ] {
-            let err = parse_login(&resp(status, body), "E", 0).unwrap_err();
+            let err = parse_login(&resp(status, body), "E", 0, "hint").unwrap_err();
             assert_eq!(err.kind, Kind::Network, "{status} {body}");
         }
     }

@@ -28,7 +28,12 @@ pub const DEFAULT_BASE_URL: &str = "https://connect.lrsus.com";
 /// The token path, appended to the base URL.
 pub const TOKEN_PATH: &str = "/rest/v4/oauth/token";
 
-const REJECTED_HINT: &str = "check `username` and the password (`authtool login PROFILE` stores it); LRS Connect refuses inactive accounts";
+/// What to check when a login is refused.
+fn rejected_hint(profile: &str) -> String {
+    format!(
+        "check `username` and the password (`authtool login {profile}` stores it); LRS Connect refuses inactive accounts"
+    )
+}
 
 /// How a refresh token is redeemed (undocumented by LRS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -112,7 +117,12 @@ impl LrsConnect {
         req.body = Some(body);
         req.idempotent = idempotent;
         let resp = ctx.http.send(&req)?;
-        parse_token(&resp, &endpoint, timefmt::now())
+        parse_token(
+            &resp,
+            &endpoint,
+            timefmt::now(),
+            &rejected_hint(&ctx.profile.name),
+        )
     }
 }
 
@@ -150,9 +160,9 @@ struct TokenResponse {
     refresh_token: Option<Secret>,
 }
 
-fn parse_token(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
+fn parse_token(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
     if !(200..300).contains(&resp.status) {
-        return Err(vendor_error(resp, endpoint, REJECTED_HINT));
+        return Err(vendor_error(resp, endpoint, hint));
     }
     let wire: TokenResponse = decode(resp, endpoint)?;
     if wire.access_token.as_ref().is_none_or(Secret::is_empty) {
@@ -161,8 +171,7 @@ fn parse_token(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
         let message = resp.json(endpoint).ok().and_then(|v| remote_message(&v));
         if let Some(message) = message {
             return Err(
-                Error::rejected(format!("{endpoint} refused the login: {message}"))
-                    .hint(REJECTED_HINT),
+                Error::rejected(format!("{endpoint} refused the login: {message}")).hint(hint),
             );
         }
     }
@@ -317,7 +326,7 @@ mod tests {
     #[test]
     fn documented_response_with_string_expiry() {
         let body = r#"{"tokenType":"Bearer","expiresIn":"3600","accessToken":"eyJr.eyJ2.sk","scope":"offline_access","refreshToken":"wZNBvgaPrP_SzjWvZd90Wpc5KmuC3xs18b32323230"}"#;
-        let t = parse_token(&resp(200, body), "E", 1000).unwrap();
+        let t = parse_token(&resp(200, body), "E", 1000, "inactive?").unwrap();
         assert_eq!(t.access_token.expose(), "eyJr.eyJ2.sk");
         assert_eq!(t.expires_at, Some(4600));
         assert_eq!(t.token_type, "Bearer");
@@ -326,7 +335,13 @@ mod tests {
             t.refresh_token.unwrap().expose(),
             "wZNBvgaPrP_SzjWvZd90Wpc5KmuC3xs18b32323230"
         );
-        let t = parse_token(&resp(200, r#"{"accessToken":"a","expiresIn":60}"#), "E", 0).unwrap();
+        let t = parse_token(
+            &resp(200, r#"{"accessToken":"a","expiresIn":60}"#),
+            "E",
+            0,
+            "inactive?",
+        )
+        .unwrap();
         assert_eq!(t.expires_at, Some(60));
     }
 
@@ -339,7 +354,7 @@ mod tests {
             ),
             (200, r#"{"message":"User account is inactive"}"#),
         ] {
-            let err = parse_token(&resp(status, body), "E", 0).unwrap_err();
+            let err = parse_token(&resp(status, body), "E", 0, "inactive?").unwrap_err();
             assert_eq!(err.kind, Kind::Rejected, "{body}");
             assert!(
                 err.message.contains("User account is inactive"),
@@ -359,7 +374,7 @@ mod tests {
             r#"{}"#,
             "<html/>",
         ] {
-            let err = parse_token(&resp(200, body), "E", 0).unwrap_err();
+            let err = parse_token(&resp(200, body), "E", 0, "inactive?").unwrap_err();
             assert_eq!(err.kind, Kind::Network, "{body}");
         }
     }

@@ -322,7 +322,10 @@ fn messages(value: &serde_json::Value, depth: usize) -> Vec<String> {
             .collect(),
         Value::Object(map) => {
             let message = MESSAGE_KEYS.iter().find_map(|k| text(map.get(*k)));
-            let code = CODE_KEYS.iter().find_map(|k| text(map.get(*k)));
+            // String codes only: a numeric one repeats the HTTP status.
+            let code = CODE_KEYS
+                .iter()
+                .find_map(|k| text(map.get(*k).filter(|v| v.is_string())));
             match (code, message) {
                 (Some(code), Some(message)) if code != message => {
                     vec![format!("{code}: {message}")]
@@ -529,7 +532,7 @@ mod tests {
         );
         assert_eq!(
             m(json!({"error": {"code": 401, "message": "Unauthorized"}})).as_deref(),
-            Some("401: Unauthorized")
+            Some("Unauthorized")
         );
         assert_eq!(
             m(json!({"error": "invalid_client"})).as_deref(),

@@ -123,15 +123,12 @@ impl Primaerp {
         with_path(&self.base_url, path)
     }
 
-    fn rejected_hint(&self) -> &'static str {
-        match self.auth {
-            Auth::User => {
-                "check `username`, the password and the API key (`authtool login PROFILE` stores them)"
-            }
-            Auth::SecretKey => {
-                "check the secret key and the API key (`authtool login PROFILE` stores them)"
-            }
-        }
+    fn rejected_hint(&self, profile: &str) -> String {
+        let what = match self.auth {
+            Auth::User => "`username`, the password and the API key",
+            Auth::SecretKey => "the secret key and the API key",
+        };
+        format!("check {what} (`authtool login {profile}` stores them)")
     }
 
     /// Sends a GET to `path?apikey=…[&extra…]` and parses the token answer.
@@ -157,12 +154,8 @@ impl Primaerp {
         // A refresh token may already be spent when an answer is lost.
         req.idempotent = extra.is_none();
         let resp = ctx.http.send(&req)?;
-        parse_token(
-            &resp,
-            endpoint.as_str(),
-            timefmt::now(),
-            self.rejected_hint(),
-        )
+        let hint = self.rejected_hint(&ctx.profile.name);
+        parse_token(&resp, endpoint.as_str(), timefmt::now(), &hint)
     }
 }
 
