@@ -1,15 +1,27 @@
 //! The end-to-end demo: `cargo run --example demo`.
 //!
 //! Starts the loopback fake vendor servers from the shared test support
-//! (nothing leaves 127.0.0.1), writes a temporary config, and runs the real
+//! (one per provider; nothing leaves 127.0.0.1), writes a temporary config
+//! with a profile for each of the five providers, and runs the real
 //! `authtool` binary the way a user would, printing each command and what
-//! it printed.
+//! it printed. Each token is then used against the vendor's fake API with
+//! real `curl -K -`, so it never appears in an argument list.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, ExitCode};
-use support::{FakeOAuth2, FakeServer, TestEnv, find_authtool_bin};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use support::*;
+
+/// One profile of the demo: its name, the fake API URL to call with the
+/// token, and how many requests its fake server has seen.
+struct Api<'a> {
+    profile: &'static str,
+    api_url: String,
+    requests: Box<dyn Fn() -> usize + 'a>,
+}
 
 fn main() -> ExitCode {
     if let Err(e) = build_binary() {
@@ -21,75 +33,261 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     };
 
-    let org = FakeServer::start(FakeOAuth2::new("demo-client", "demo-secret").lifetime_secs(3600));
+    let org = FakeServer::start(FakeOAuth2::new("demo-client", "demo-secret"));
+    let connect = FakeServer::start(FakeConnect::new(
+        "development",
+        "enterprise-42",
+        "ce-secret",
+    ));
+    let lbm = FakeServer::start(FakeLbm::new("lbm-client", "lbm-secret", "lbmsales"));
+    let erp = FakeServer::start(FakePrimaerp::new(
+        "erp-api-key",
+        "user@domain.com",
+        "erp-password",
+    ));
+    let lrs = FakeServer::start(FakeLrs::new("lrs-user", "lrs-password"));
 
     let mut env = TestEnv::new();
-    env.set_env("ORG_CLIENT_SECRET", "demo-secret");
+    for (var, value) in [
+        ("ORG_CLIENT_SECRET", "demo-secret"),
+        ("CONNECT_CLIENT_SECRET", "ce-secret"),
+        ("LBM_CLIENT_SECRET", "lbm-secret"),
+        ("ERP_API_KEY", "erp-api-key"),
+        ("ERP_PASSWORD", "erp-password"),
+        ("LRS_PASSWORD", "lrs-password"),
+    ] {
+        env.set_env(var, value);
+    }
+    // Refresh tokens go to the secret store: the file store keeps the demo
+    // independent of a desktop keychain.
     env.set_env("AUTHTOOL_SECRET_STORE", "file");
     env.write_config(&format!(
         r#"default_profile = "org"
 
 [profiles.org]
 provider = "oauth2"
-token_url = "{}"
+token_url = "{org}"
 client_id = "demo-client"
 client_secret_env = "ORG_CLIENT_SECRET"
+
+[profiles.connect]
+provider = "connect-enterprise"
+base_url = "{connect}"
+client_id = "enterprise-42"
+client_secret_env = "CONNECT_CLIENT_SECRET"
+
+[profiles.lbm]
+provider = "pipeline-lbm"
+token_url = "{lbm}"
+tenant = "lbmsales"
+client_id = "lbm-client"
+client_secret_env = "LBM_CLIENT_SECRET"
+
+[profiles.erp]
+provider = "primaerp"
+base_url = "{erp}"
+auth = "user"
+username = "user@domain.com"
+api_key_env = "ERP_API_KEY"
+password_env = "ERP_PASSWORD"
+
+[profiles.lrs]
+provider = "lrs-connect"
+base_url = "{lrs}"
+username = "lrs-user"
+password_env = "LRS_PASSWORD"
 "#,
-        org.token_url()
+        org = org.token_url(),
+        connect = connect.url(),
+        lbm = lbm.token_url(),
+        erp = erp.url(),
+        lrs = lrs.url(),
     ));
 
-    println!("authtool demo — fake vendor servers on 127.0.0.1, a temporary config:\n");
-    println!("{}", indent(&std::fs::read_to_string(env.config_path()).unwrap_or_default()));
+    println!("authtool demo: five fake vendor APIs on 127.0.0.1 and this temporary config:\n");
+    println!(
+        "{}",
+        indent(&std::fs::read_to_string(env.config_path()).unwrap_or_default())
+    );
 
+    let demo = Demo {
+        env: &env,
+        bin: &bin,
+    };
     let mut ok = true;
-    let mut run = |args: &[&str], note: &str| {
+
+    let apis = vec![
+        Api {
+            profile: "org",
+            api_url: org.whoami_url(),
+            requests: Box::new(|| org.request_count()),
+        },
+        Api {
+            profile: "connect",
+            api_url: connect.resource_url(),
+            requests: Box::new(|| connect.request_count()),
+        },
+        Api {
+            profile: "lbm",
+            api_url: lbm.jobs_url(),
+            requests: Box::new(|| lbm.request_count()),
+        },
+        Api {
+            profile: "erp",
+            api_url: erp.projects_url(),
+            requests: Box::new(|| erp.request_count()),
+        },
+        Api {
+            profile: "lrs",
+            api_url: lrs.me_url(),
+            requests: Box::new(|| lrs.request_count()),
+        },
+    ];
+
+    for api in &apis {
+        println!("── profile '{}' ──\n", api.profile);
+        ok &= demo.run(&["token", "-p", api.profile], "logs in").success;
+        let before = (api.requests)();
+        ok &= demo.run(&["token", "-p", api.profile], "cached").success;
+        let cached = (api.requests)() - before;
+        println!("  ({cached} requests to the vendor for the cached call)\n");
+        ok &= cached == 0;
+        ok &= demo.curl(api.profile, &api.api_url);
+    }
+
+    println!("── presentation quirks ──\n");
+    ok &= demo
+        .run(
+            &["header", "-p", "lbm"],
+            "pipeline-lbm needs X-Customer too",
+        )
+        .success;
+    ok &= demo
+        .run(
+            &["token", "-p", "erp", "--format", "query"],
+            "primaERP takes the token as ?token=",
+        )
+        .success;
+    ok &= !demo
+        .run(
+            &["header", "-p", "erp"],
+            "so a header is refused, with a hint",
+        )
+        .success;
+    ok &= demo
+        .run(&["token", "-p", "org", "--format", "json"], "for scripts")
+        .success;
+
+    println!("── renewal ──\n");
+    ok &= demo
+        .run(
+            &["-v", "token", "-p", "erp", "--min-ttl", "2h"],
+            "asks for more than the cached token has left: a single-use refresh",
+        )
+        .success;
+    ok &= demo
+        .run(
+            &["-v", "token", "-p", "connect", "--min-ttl", "2h"],
+            "no refresh tokens at Connect Enterprise: logs in again",
+        )
+        .success;
+
+    let e = erp.counters();
+    println!(
+        "primaERP: {} logins, {} refreshes, {} reuses of a spent refresh token",
+        e.logins, e.refreshes, e.refresh_reuse
+    );
+    ok &= e.refreshes == 1 && e.refresh_reuse == 0;
+    let c = connect.counters();
+    println!("Connect Enterprise: {} logins", c.logins);
+
+    if ok {
+        println!("\ndemo: ok");
+        ExitCode::SUCCESS
+    } else {
+        println!("\ndemo: something did not work as expected (see above)");
+        ExitCode::from(1)
+    }
+}
+
+struct Demo<'a> {
+    env: &'a TestEnv,
+    bin: &'a Path,
+}
+
+struct Ran {
+    success: bool,
+    stdout: Vec<u8>,
+}
+
+impl Demo<'_> {
+    /// Runs `authtool ARGS` and prints it like a terminal transcript.
+    fn run(&self, args: &[&str], note: &str) -> Ran {
         println!("$ authtool {}    # {note}", args.join(" "));
-        let out = match env.command_for(&bin).args(args).output() {
+        let out = match self.env.command_for(self.bin).args(args).output() {
             Ok(out) => out,
             Err(e) => {
-                println!("  (could not run authtool: {e})");
-                ok = false;
-                return String::new();
+                println!("  (could not run authtool: {e})\n");
+                return Ran {
+                    success: false,
+                    stdout: Vec::new(),
+                };
             }
         };
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        print!("{}", indent(&stdout));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if !stderr.is_empty() {
-            print!("{}", indent(&format!("[stderr] {}", stderr.replace('\n', "\n[stderr] ").trim_end_matches("[stderr] "))));
+        print!("{}", indent(&String::from_utf8_lossy(&out.stdout)));
+        for line in String::from_utf8_lossy(&out.stderr).lines() {
+            println!("  [stderr] {line}");
         }
         if !out.status.success() {
             println!("  [exit {}]", out.status.code().unwrap_or(-1));
         }
         println!();
-        stdout
-    };
+        Ran {
+            success: out.status.success(),
+            stdout: out.stdout,
+        }
+    }
 
-    run(&["token"], "logs in: one request to the token endpoint");
-    let before = org.counters().token_requests;
-    run(&["token"], "served from the cache: no request");
-    let cached_requests = org.counters().token_requests - before;
-    run(&["header"], "the ready Authorization header");
-    run(&["token", "--format", "json"], "for scripts");
-    run(&["-v", "token", "--min-ttl", "2h"], "needs more than the cached token has left: refreshes");
-    run(&["token", "--format", "curl"], "for `curl -K -` (token never in argv)");
-
-    let header = run(&["header"], "and use it:");
-    let whoami = support::curl(&["-H", header.trim_end(), &org.whoami_url()]);
-    println!("$ authtool header | curl -H @- {}", org.whoami_url());
-    println!("  HTTP {} {}\n", whoami.status, whoami.body.trim());
-
-    let c = org.counters();
-    println!(
-        "token endpoint: {} logins, {} refreshes, {} refresh-token reuses; cached calls made {} requests",
-        c.logins, c.refreshes, c.refresh_reuse, cached_requests
-    );
-    if ok && whoami.status == 200 && cached_requests == 0 {
-        println!("demo: ok");
-        ExitCode::SUCCESS
-    } else {
-        println!("demo: something did not work as expected (see above)");
-        ExitCode::from(1)
+    /// `authtool token -p P --format curl | curl -K - URL`: the vendor's
+    /// fake API must accept the token.
+    fn curl(&self, profile: &str, url: &str) -> bool {
+        println!("$ authtool token -p {profile} --format curl | curl -K - {url}");
+        let config = self
+            .env
+            .command_for(self.bin)
+            .args(["token", "-p", profile, "--format", "curl"])
+            .output();
+        let Ok(config) = config.map(|o| o.stdout) else {
+            return false;
+        };
+        let child = Command::new("curl")
+            .args([
+                "-q",
+                "-sS",
+                "--noproxy",
+                "*",
+                "-w",
+                "  → HTTP %{http_code}",
+                "-K",
+                "-",
+            ])
+            .arg(url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn();
+        let Ok(mut child) = child else {
+            println!("  (curl is not installed)\n");
+            return false;
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(&config);
+        }
+        let Ok(out) = child.wait_with_output() else {
+            return false;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        println!("  {}\n", text.trim());
+        text.ends_with("HTTP 200")
     }
 }
 
