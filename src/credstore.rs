@@ -39,6 +39,14 @@ pub struct Entry<M> {
     pub meta: M,
 }
 
+impl<M> Entry<M> {
+    /// Not yet past `until`. Whole seconds, so an entry lives at least its
+    /// timeout and less than a second longer, never shorter.
+    fn live(&self, now: u64) -> bool {
+        self.until.is_none_or(|t| t >= now)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "M: Serialize + DeserializeOwned")]
 struct Index<M> {
@@ -107,7 +115,7 @@ impl<M: Serialize + DeserializeOwned + Clone> Kept<M> {
         Ok(self
             .read_index()?
             .into_iter()
-            .filter(|e| e.until.is_none_or(|t| t > now))
+            .filter(|e| e.live(now))
             .collect())
     }
 
@@ -171,7 +179,7 @@ impl<M: Serialize + DeserializeOwned + Clone> Kept<M> {
         let now = crate::timefmt::now();
         let before = entries.len();
         entries.retain(|e| {
-            let live = e.until.is_none_or(|t| t > now);
+            let live = e.live(now);
             if !live {
                 self.forget_secret(e);
             }

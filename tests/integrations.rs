@@ -928,16 +928,14 @@ username=user
 password=pass
 ",
     );
-    // Still there within the second …
-    g.env
-        .cmd()
-        .args(["git-credential", "get"])
-        .write_stdin("protocol=https\nhost=timeout.tld\n")
-        .assert()
-        .success()
-        .stdout("username=user\npassword=pass\n");
+    // Stored with a longer timeout: still there after the sleep.
+    g.check_with(
+        &Git::helper(" --timeout=1h"),
+        &[],
+        "approve",
+        "protocol=https\nhost=patient.tld\nusername=patient\npassword=pass\n",
+    );
     std::thread::sleep(std::time::Duration::from_secs(2));
-    // … and gone after it.
     g.check_with(
         &helper,
         &[],
@@ -955,6 +953,19 @@ askpass: Username for 'https://timeout.tld':
 askpass: Password for 'https://askpass-username@timeout.tld':
 ",
     );
+    g.check(
+        "fill",
+        "
+protocol=https
+host=patient.tld
+--
+protocol=https
+host=patient.tld
+username=patient
+password=pass
+",
+    );
+    g.reject("https", "patient.tld", "patient");
     g.clean_and_check_empty();
 }
 
