@@ -10,6 +10,7 @@ pub mod config;
 pub mod credstore;
 pub mod envvars;
 pub mod error;
+pub mod fast_args;
 pub mod fsutil;
 pub mod http;
 pub mod jwt;

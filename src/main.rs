@@ -1,13 +1,12 @@
 //! Parse, run, map the error kind to the exit code. Nothing else.
 
-use authtool::cli::Cli;
 use authtool::commands;
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(authtool::cli::args_for_program(std::env::args_os()));
+    // `token`/`header` skip building clap's command tree (docs/performance.md).
+    let cli = authtool::fast_args::parse(authtool::cli::args_for_program(std::env::args_os()));
     match commands::run(cli) {
         Ok(outcome) => {
             let mut out = std::io::stdout().lock();

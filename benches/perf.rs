@@ -1,0 +1,655 @@
+//! The performance benchmark (issue 7). Run it with `benches/run.sh`, which
+//! installs the tools, builds release and calls this with `--bench`.
+//!
+//! Everything runs against the loopback fake OAuth2 server from the shared
+//! test support, in a hermetic `TestEnv` (temp `HOME`, XDG dirs, config),
+//! and every comparison is measured in the same run, interleaved: the
+//! commands of a group alternate round by round (hyperfine runs one command
+//! at a time within a round), and the medians pool every round.
+//!
+//! - cached path: `authtool token` vs `bench-reference` (benches/reference.rs)
+//!   vs `gh auth token` (a temporary `GH_CONFIG_DIR` holding a token);
+//! - cold path: `authtool token --no-cache` vs `curl` making the same
+//!   token request to the same server;
+//! - 200 concurrent calls on an expired token: per-call p50/p99, and
+//!   exactly one renewal request (the fake's counters);
+//! - peak RSS of the cached path (`/usr/bin/time -v`) and the binary size.
+//!
+//! The results (`perf_report.rs`) replace the part of `docs/performance.md`
+//! between the `bench:begin` / `bench:end` markers; the rest of the file is
+//! kept.
+//!
+//! Modes (the first argument that is not a flag):
+//! - `all` (default): the above;
+//! - `profile`: `strace -c`, `valgrind --tool=callgrind` and `perf stat`
+//!   of one cached call, written to `target/bench-profile/`;
+//! - `serve`: sets everything up, prints the environment as `export` lines
+//!   and waits until stdin closes, for profiling by hand.
+//!
+//! `cargo test --all-targets` also runs this `harness = false` target, in
+//! test mode and without `--bench`: it then returns at once (unless
+//! `AUTHTOOL_BENCH` is set).
+//!
+//! Settings (environment): `AUTHTOOL_BENCH_ROUNDS` (5),
+//! `AUTHTOOL_BENCH_RUNS` (runs per command per round, 100),
+//! `AUTHTOOL_BENCH_CONCURRENCY` (200), `AUTHTOOL_BENCH_OUT` (the markdown
+//! file), `AUTHTOOL_BENCH_BIN` (the authtool binary to measure),
+//! `AUTHTOOL_BENCH_MAX_LOAD` (wait, at most `AUTHTOOL_BENCH_WAIT_SECS`,
+//! until the 1-minute load average is below this).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[path = "perf_report.rs"]
+mod report;
+
+use report::{Burst, Report, Sample, utc_now, write_section};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::{FakeOAuth2, FakeServer, TestEnv, find_authtool_bin, transcript};
+
+const PROFILE: &str = "bench";
+const CLIENT_ID: &str = "bench-client";
+const CLIENT_SECRET: &str = "bench-secret";
+const SECRET_VAR: &str = "BENCH_CLIENT_SECRET";
+/// A token in the shape gh stores (`gho_` + 36 characters).
+const GH_TOKEN: &str = "gho_0123456789abcdefghijABCDEFGHIJ012345";
+
+type Res<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") && std::env::var_os("AUTHTOOL_BENCH").is_none() {
+        println!("perf: skipped (benches/run.sh runs the benchmark)");
+        return ExitCode::SUCCESS;
+    }
+    let mode = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map_or("all", String::as_str);
+    let result = match mode {
+        "all" => run_all(),
+        "profile" => profile(),
+        "serve" => serve(),
+        other => Err(format!("unknown mode `{other}` (all, profile or serve)")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("perf: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fake server, the hermetic environment and the programs measured.
+struct Bench {
+    server: FakeServer<FakeOAuth2>,
+    env: TestEnv,
+    authtool: PathBuf,
+    reference: PathBuf,
+}
+
+impl Bench {
+    /// Starts the fake server, writes a realistic config (the example
+    /// config's eight profiles plus `bench`), a gh config, and fills the
+    /// token cache with one login.
+    fn new() -> Res<Self> {
+        let authtool = match std::env::var_os("AUTHTOOL_BENCH_BIN") {
+            Some(p) => PathBuf::from(p),
+            None => find_authtool_bin().ok_or("the authtool binary was not found")?,
+        };
+        let target_dir = authtool
+            .parent()
+            .ok_or("the authtool binary has no parent dir")?
+            .to_path_buf();
+        let reference = target_dir.join("examples").join("bench-reference");
+        let reference = if reference.is_file() {
+            reference
+        } else {
+            // A profiling build of authtool sits elsewhere; the reference is
+            // always the release one.
+            repo_root().join("target/release/examples/bench-reference")
+        };
+        for bin in [&authtool, &reference] {
+            if !bin.is_file() {
+                return Err(format!(
+                    "{} is missing: run `cargo build --release --bin authtool --example bench-reference` (benches/run.sh does)",
+                    bin.display()
+                ));
+            }
+        }
+
+        let server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET));
+        let mut env = TestEnv::new();
+        // As a user runs it: the config at its default place (under
+        // $XDG_CONFIG_HOME), found without $AUTHTOOL_CONFIG.
+        env.remove_env("AUTHTOOL_CONFIG");
+        env.set_env(SECRET_VAR, CLIENT_SECRET);
+        // The refresh token goes to the secret store: the explicit file one.
+        env.set_env("AUTHTOOL_SECRET_STORE", "file");
+        env.set_env("GH_CONFIG_DIR", env.root().join("gh"));
+        env.set_env("GH_NO_UPDATE_NOTIFIER", "1");
+        env.set_env("GH_PROMPT_DISABLED", "1");
+        let example = std::fs::read_to_string(repo_root().join("config.example.toml"))
+            .map_err(|e| format!("config.example.toml: {e}"))?;
+        let example = example.replace(
+            "default_profile = \"org\"",
+            &format!("default_profile = \"{PROFILE}\""),
+        );
+        env.write_config(&format!(
+            "{example}\n# The profile the benchmark uses: the loopback fake server.\n[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\n",
+            server.token_url()
+        ));
+        env.write_file(
+            "gh/hosts.yml",
+            &format!(
+                "github.com:\n    user: bench\n    oauth_token: {GH_TOKEN}\n    git_protocol: https\n"
+            ),
+        );
+        let bench = Bench {
+            server,
+            env,
+            authtool,
+            reference,
+        };
+        // Fill the cache; then every command must print the same token.
+        let token = bench.run(&bench.authtool, &["token", "-p", PROFILE])?;
+        for (program, args) in [
+            (&bench.authtool, &["token", "-p", PROFILE][..]),
+            (&bench.reference, &["token", "-p", PROFILE][..]),
+        ] {
+            let again = bench.run(program, args)?;
+            if again != token {
+                return Err(format!(
+                    "{} printed {again:?}, expected the cached token",
+                    program.display()
+                ));
+            }
+        }
+        if bench.server.counters().token_requests != 1 {
+            return Err("the cached calls made requests".into());
+        }
+        let gh = bench.run(Path::new("gh"), &["auth", "token"])?;
+        if gh.trim_end() != GH_TOKEN {
+            return Err(format!("gh auth token printed {gh:?}"));
+        }
+        Ok(bench)
+    }
+
+    fn cmd(&self, program: &Path) -> Command {
+        self.env.command_for(program)
+    }
+
+    /// Runs a program to completion; its stdout, or an error with a transcript.
+    fn run(&self, program: &Path, args: &[&str]) -> Res<String> {
+        let out = self
+            .cmd(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} {} failed\n{}",
+                program.display(),
+                args.join(" "),
+                transcript(&out)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.env
+            .cache_dir()
+            .join("tokens")
+            .join(format!("{PROFILE}.json"))
+    }
+
+    /// Makes the cached token expired a minute ago (it keeps its refresh
+    /// token, which is in the file secret store).
+    fn expire_cached_token(&self) -> Res<()> {
+        let path = self.cache_file();
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut entry: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let now = unix_now();
+        let token = entry
+            .get_mut("token")
+            .and_then(|t| t.as_object_mut())
+            .ok_or("the cache entry has no `token` object")?;
+        token.insert("issued_at".into(), (now - 3660).into());
+        token.insert("expires_at".into(), (now - 60).into());
+        std::fs::write(&path, entry.to_string()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The command line of authtool's cached call, for hyperfine.
+    fn authtool_line(&self, extra: &str) -> String {
+        format!("{} token {extra}-p {PROFILE}", self.authtool.display())
+    }
+
+    fn reference_line(&self) -> String {
+        format!("{} token -p {PROFILE}", self.reference.display())
+    }
+
+    fn curl_line(&self) -> String {
+        format!(
+            "curl -q -sS --noproxy * -u {CLIENT_ID}:{CLIENT_SECRET} -d grant_type=client_credentials {}",
+            self.server.token_url()
+        )
+    }
+
+    /// Measures `commands` interleaved: `rounds` hyperfine runs, each
+    /// running every command `runs` times (after `warmup`), the order
+    /// reversed every other round. Returns each command's times, pooled.
+    fn hyperfine(
+        &self,
+        group: &str,
+        commands: &[(&str, String)],
+        rounds: usize,
+        runs: usize,
+        warmup: usize,
+    ) -> Res<Vec<Sample>> {
+        let mut samples: Vec<Sample> = commands
+            .iter()
+            .map(|(label, line)| Sample {
+                label: label.to_string(),
+                command: line.clone(),
+                times: Vec::new(),
+                user: Vec::new(),
+                system: Vec::new(),
+            })
+            .collect();
+        let json = self.env.root().join("hyperfine.json");
+        for round in 0..rounds {
+            let mut order: Vec<usize> = (0..commands.len()).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            eprintln!("perf: {group}: round {}/{rounds}", round + 1);
+            let mut cmd = self.cmd(Path::new("hyperfine"));
+            cmd.args(["-N", "--style", "basic", "--warmup"])
+                .arg(warmup.to_string())
+                .arg("--runs")
+                .arg(runs.to_string())
+                .arg("--export-json")
+                .arg(&json);
+            for &i in &order {
+                cmd.args(["--command-name", commands[i].0, &commands[i].1]);
+            }
+            let status = cmd
+                .stdout(Stdio::null())
+                .status()
+                .map_err(|e| format!("cannot run hyperfine: {e}"))?;
+            if !status.success() {
+                return Err(format!("hyperfine failed ({status}) in {group}"));
+            }
+            let text =
+                std::fs::read_to_string(&json).map_err(|e| format!("hyperfine json: {e}"))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("hyperfine json: {e}"))?;
+            let results = value["results"]
+                .as_array()
+                .ok_or("hyperfine json: no results")?;
+            for (&i, result) in order.iter().zip(results) {
+                let times = result["times"]
+                    .as_array()
+                    .ok_or("hyperfine json: no times (hyperfine too old?)")?;
+                samples[i]
+                    .times
+                    .extend(times.iter().filter_map(serde_json::Value::as_f64));
+                samples[i].user.push(result["user"].as_f64().unwrap_or(0.0));
+                samples[i]
+                    .system
+                    .push(result["system"].as_f64().unwrap_or(0.0));
+            }
+        }
+        Ok(samples)
+    }
+
+    /// `n` processes started at once (a barrier); the time of each from
+    /// spawn to exit, and what each printed.
+    fn burst(&self, n: usize, args: &[&str]) -> Res<(Vec<f64>, Vec<String>, f64)> {
+        let barrier = Arc::new(Barrier::new(n + 1));
+        let mut commands: Vec<Command> = (0..n)
+            .map(|_| {
+                let mut c = self.cmd(&self.authtool);
+                c.args(args).stdin(Stdio::null());
+                c
+            })
+            .collect();
+        let started = Instant::now();
+        let results: Vec<Res<(f64, Output)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = commands
+                .drain(..)
+                .map(|mut c| {
+                    let barrier = Arc::clone(&barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let t = Instant::now();
+                        let out = c
+                            .output()
+                            .map_err(|e| format!("cannot run authtool: {e}"))?;
+                        Ok((t.elapsed().as_secs_f64(), out))
+                    })
+                })
+                .collect();
+            barrier.wait();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a burst thread panicked".into()))
+                })
+                .collect()
+        });
+        let wall = started.elapsed().as_secs_f64();
+        let mut times = Vec::with_capacity(n);
+        let mut printed = Vec::with_capacity(n);
+        for r in results {
+            let (t, out) = r?;
+            if !out.status.success() {
+                return Err(format!("a concurrent call failed\n{}", transcript(&out)));
+            }
+            times.push(t);
+            printed.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        Ok((times, printed, wall))
+    }
+
+    /// Peak RSS (KiB) of `runs` runs of `program args`, by `/usr/bin/time -v`.
+    fn peak_rss(&self, program: &Path, args: &[&str], runs: usize) -> Res<Vec<u64>> {
+        (0..runs)
+            .map(|_| {
+                let out = self
+                    .cmd(Path::new("/usr/bin/time"))
+                    .arg("-v")
+                    .arg(program)
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .output()
+                    .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "/usr/bin/time -v {} failed\n{}",
+                        program.display(),
+                        transcript(&out)
+                    ));
+                }
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .find_map(|l| {
+                        l.trim()
+                            .strip_prefix("Maximum resident set size (kbytes): ")
+                    })
+                    .and_then(|v| v.trim().parse().ok())
+                    .ok_or_else(|| "no `Maximum resident set size` from /usr/bin/time".into())
+            })
+            .collect()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn load_1min() -> f64 {
+    load_average()
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Waits (bounded) for a quiet machine when `AUTHTOOL_BENCH_MAX_LOAD` is set.
+fn wait_for_quiet() {
+    let Some(max) = std::env::var("AUTHTOOL_BENCH_MAX_LOAD")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    else {
+        return;
+    };
+    let limit = Duration::from_secs(setting("AUTHTOOL_BENCH_WAIT_SECS", 600) as u64);
+    let start = Instant::now();
+    while load_1min() >= max && start.elapsed() < limit {
+        eprintln!(
+            "perf: load {} ≥ {max}; waiting for a quieter machine",
+            load_average()
+        );
+        std::thread::sleep(Duration::from_secs(15));
+    }
+}
+
+fn run_all() -> Res<()> {
+    let rounds = setting("AUTHTOOL_BENCH_ROUNDS", 5).max(1);
+    let runs = setting("AUTHTOOL_BENCH_RUNS", 100).max(2);
+    let n = setting("AUTHTOOL_BENCH_CONCURRENCY", 200).max(2);
+    wait_for_quiet();
+    let load_before = load_average();
+    let started = utc_now();
+    let bench = Bench::new()?;
+
+    // 1. The cached path against its floor and against gh.
+    let cached = bench.hyperfine(
+        "cached",
+        &[
+            ("authtool token (cached)", bench.authtool_line("")),
+            ("reference (benches/reference.rs)", bench.reference_line()),
+            ("gh auth token", "gh auth token".to_string()),
+        ],
+        rounds,
+        runs,
+        20,
+    )?;
+    if bench.server.counters().token_requests != 1 {
+        return Err("the cached measurements made token requests".into());
+    }
+
+    // 2. The cold path against curl making the same request.
+    let before = bench.server.counters().token_requests;
+    let cold = bench.hyperfine(
+        "cold",
+        &[
+            (
+                "authtool token --no-cache",
+                bench.authtool_line("--no-cache "),
+            ),
+            ("curl (same token request)", bench.curl_line()),
+        ],
+        rounds,
+        runs,
+        10,
+    )?;
+    let cold_requests = bench.server.counters().token_requests - before;
+
+    // 3. Concurrency: a valid token (baseline), then an expired one, three times.
+    let args = ["token", "-p", PROFILE];
+    let (base_times, _, base_wall) = bench.burst(n, &args)?;
+    let mut bursts = Vec::new();
+    for _ in 0..3 {
+        bench.expire_cached_token()?;
+        let before = bench.server.counters();
+        let (times, printed, wall) = bench.burst(n, &args)?;
+        let after = bench.server.counters();
+        let distinct: std::collections::BTreeSet<&String> = printed.iter().collect();
+        bursts.push(Burst {
+            times,
+            wall,
+            requests: after.token_requests - before.token_requests,
+            refreshes: after.refreshes - before.refreshes,
+            distinct_tokens: distinct.len(),
+        });
+    }
+
+    // 4. Memory and size.
+    let rss = bench.peak_rss(&bench.authtool, &args, 20)?;
+    let rss_ref = bench.peak_rss(&bench.reference, &args, 20)?;
+    let rss_gh = bench.peak_rss(Path::new("gh"), &["auth", "token"], 5)?;
+    let size = std::fs::metadata(&bench.authtool)
+        .map_err(|e| e.to_string())?
+        .len();
+    let load_after = load_average();
+
+    let report = Report {
+        rounds,
+        runs,
+        n,
+        started,
+        load_before,
+        load_after,
+        cached,
+        cold,
+        cold_requests,
+        base_times,
+        base_wall,
+        bursts,
+        rss,
+        rss_ref,
+        rss_gh,
+        size,
+        authtool: bench.authtool.clone(),
+    };
+    let markdown = report.markdown();
+    println!("{markdown}");
+    let out = std::env::var_os("AUTHTOOL_BENCH_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("docs/performance.md"));
+    write_section(&out, &markdown)?;
+    eprintln!("perf: wrote {}", out.display());
+    Ok(())
+}
+
+/// `strace -c`, a full `strace`, `callgrind` and `perf stat` of one cached
+/// call, into `target/bench-profile/`. For readable callgrind output, point
+/// `AUTHTOOL_BENCH_BIN` at a binary with symbols (benches/run.sh profile
+/// builds one).
+fn profile() -> Res<()> {
+    let bench = Bench::new()?;
+    let dir = repo_root().join("target/bench-profile");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let args = ["token", "-p", PROFILE];
+    let save = |name: &str, out: &Output| -> Res<()> {
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        std::fs::write(dir.join(name), text).map_err(|e| e.to_string())
+    };
+    let run = |program: &str, pre: &[&str]| -> Res<Output> {
+        let out = bench
+            .cmd(Path::new(program))
+            .args(pre)
+            .arg(&bench.authtool)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
+        Ok(out)
+    };
+
+    let strace_c = dir.join("strace-c.txt");
+    run(
+        "strace",
+        &["-f", "-c", "-o", &strace_c.display().to_string()],
+    )?;
+    let strace = dir.join("strace.txt");
+    run(
+        "strace",
+        &["-f", "-tt", "-o", &strace.display().to_string()],
+    )?;
+    let strace_ref = dir.join("strace-reference.txt");
+    bench
+        .cmd(Path::new("strace"))
+        .args(["-f", "-o", &strace_ref.display().to_string()])
+        .arg(&bench.reference)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run strace: {e}"))?;
+
+    let callgrind = dir.join("callgrind.out");
+    let out = run(
+        "valgrind",
+        &[
+            "--tool=callgrind",
+            &format!("--callgrind-out-file={}", callgrind.display()),
+        ],
+    )?;
+    save("valgrind.txt", &out)?;
+    let annotate = bench
+        .cmd(Path::new("callgrind_annotate"))
+        .args(["--inclusive=yes"])
+        .arg(&callgrind)
+        .output()
+        .map_err(|e| format!("cannot run callgrind_annotate: {e}"))?;
+    save("callgrind-inclusive.txt", &annotate)?;
+    let annotate = bench
+        .cmd(Path::new("callgrind_annotate"))
+        .arg(&callgrind)
+        .output()
+        .map_err(|e| format!("cannot run callgrind_annotate: {e}"))?;
+    save("callgrind-self.txt", &annotate)?;
+
+    let out = run("perf", &["stat", "-r", "200"])?;
+    save("perf-stat.txt", &out)?;
+    let out = bench
+        .cmd(Path::new("perf"))
+        .args(["stat", "-r", "200"])
+        .arg(&bench.reference)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run perf: {e}"))?;
+    save("perf-stat-reference.txt", &out)?;
+
+    eprintln!("perf: profile written to {}", dir.display());
+    for name in ["strace-c.txt", "perf-stat.txt", "perf-stat-reference.txt"] {
+        eprintln!("--- {name}");
+        eprintln!(
+            "{}",
+            std::fs::read_to_string(dir.join(name)).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Sets everything up and waits until stdin closes, printing the
+/// environment for profiling by hand: `eval "$(… serve)"` in another shell.
+fn serve() -> Res<()> {
+    let bench = Bench::new()?;
+    for (name, value) in bench.env.env_vars() {
+        println!(
+            "export {}='{}'",
+            name.to_string_lossy(),
+            value.to_string_lossy()
+        );
+    }
+    println!("# token URL: {}", bench.server.token_url());
+    println!("# authtool: {}", bench.authtool.display());
+    println!("# reference: {}", bench.reference.display());
+    println!("# waiting until stdin closes");
+    let mut sink = String::new();
+    while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+        sink.clear();
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The performance benchmark of issue 7; writes docs/performance.md.
+#
+#   benches/run.sh            measure everything, rewrite the results section
+#   benches/run.sh profile    strace -c, callgrind, perf stat of one cached
+#                             call (a release build with symbols), into
+#                             target/bench-profile/
+#
+# Installs what it needs with apt-get (hyperfine, gh, curl, time; strace and
+# valgrind for `profile`), builds release, then runs the Rust driver
+# (benches/perf.rs), which starts the loopback fake server from
+# tests/support and measures with hyperfine. Settings: see benches/perf.rs
+# (AUTHTOOL_BENCH_ROUNDS, _RUNS, _CONCURRENCY, _MAX_LOAD, …).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+
+need=()
+want() { command -v "$2" >/dev/null 2>&1 || need+=("$1"); }
+want hyperfine hyperfine
+want gh gh
+want curl curl
+[ -x /usr/bin/time ] || need+=(time)
+if [ "$mode" = profile ]; then
+  want strace strace
+  want valgrind valgrind
+  want linux-perf perf
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "run.sh: installing ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# authtool, the reference program and the driver, in one release build
+# (`cargo bench` would build everything again under the bench profile).
+driver=$(cargo build --locked --release --bin authtool --example bench-reference --bench perf \
+  --message-format=json-render-diagnostics | grep -o '"executable":"[^"]*/perf-[^"]*"' | cut -d'"' -f4)
+[ -x "$driver" ] || { echo "run.sh: the benchmark driver was not built" >&2; exit 1; }
+
+if [ "$mode" = profile ]; then
+  # Symbols for callgrind: the same release settings, not stripped.
+  CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+    cargo build --locked --release --bin authtool --target-dir target/profiling
+  export AUTHTOOL_BENCH_BIN=$PWD/target/profiling/release/authtool
+fi
+
+echo "run.sh: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs" >&2
+exec "$driver" "$mode" --bench

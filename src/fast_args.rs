@@ -1,0 +1,227 @@
+//! The command line of the hot path, without building clap's command tree.
+//!
+//! `authtool token` runs on every API call a script makes, and a cached
+//! token costs little more than starting a process — except that clap
+//! builds every subcommand and flag with its help text before parsing
+//! anything, about a fifth of a cached call (docs/performance.md). So the
+//! plain `token` and `header` command lines are recognized here and turned
+//! into the same [`Cli`] clap would produce; anything else (other
+//! subcommands, help, version, combined or repeated flags, `--`, a value
+//! that does not parse, …) goes to clap, which also reports every error.
+//! A test checks that every command line accepted here parses to the same
+//! value with clap.
+
+use crate::cli::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use crate::output::Format;
+use clap::{Parser, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Parses the command line (`args` includes the program name).
+pub fn parse(args: Vec<OsString>) -> Cli {
+    quick(&args).unwrap_or_else(|| Cli::parse_from(args))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sub {
+    Token,
+    Header,
+}
+
+/// `token`/`header` with `-p/--profile`, `--config`, `-v/--verbose`, a
+/// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl` and
+/// `--no-cache`, each at most once; `None` for anything else.
+pub fn quick(args: &[OsString]) -> Option<Cli> {
+    let mut global = Global::default();
+    let mut sub = None;
+    let mut name = None;
+    let mut format = None;
+    let mut no_newline = false;
+    let mut fresh = FreshnessArgs::default();
+    let mut verbose = false;
+
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        let arg = arg.to_str()?;
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg, None),
+        };
+        // The value of an option: `--opt=value` or the next argument.
+        let mut value = || -> Option<&str> {
+            let v = match inline {
+                Some(v) => v,
+                None => rest.next()?.to_str()?,
+            };
+            (!v.is_empty() && !v.starts_with('-')).then_some(v)
+        };
+        match flag {
+            "-p" | "--profile" if global.profile.is_none() => {
+                global.profile = Some(value()?.to_string());
+            }
+            "--config" if global.config.is_none() => global.config = Some(PathBuf::from(value()?)),
+            "-v" | "--verbose" if !verbose && inline.is_none() => verbose = true,
+            "token" if sub.is_none() => sub = Some(Sub::Token),
+            "header" if sub.is_none() => sub = Some(Sub::Header),
+            "-f" | "--format" if sub == Some(Sub::Token) && format.is_none() => {
+                format = Some(Format::from_str(value()?, false).ok()?);
+            }
+            "-n" | "--no-newline" if sub == Some(Sub::Token) && !no_newline && inline.is_none() => {
+                no_newline = true;
+            }
+            "--min-ttl" if sub.is_some() && fresh.min_ttl.is_none() => {
+                fresh.min_ttl = Some(crate::timefmt::parse_duration(value()?).ok()?);
+            }
+            "--no-cache" if sub.is_some() && !fresh.no_cache && inline.is_none() => {
+                fresh.no_cache = true;
+            }
+            positional
+                if sub.is_some()
+                    && name.is_none()
+                    && !positional.is_empty()
+                    && !positional.starts_with('-') =>
+            {
+                name = Some(positional.to_string());
+            }
+            _ => return None,
+        }
+    }
+    global.verbose = verbose;
+    let profile = ProfileArg { name };
+    let command = match sub? {
+        Sub::Token => Command::Token(TokenArgs {
+            profile,
+            format: format.unwrap_or_default(),
+            no_newline,
+            freshness: fresh,
+        }),
+        Sub::Header => Command::Header(HeaderArgs {
+            profile,
+            freshness: fresh,
+        }),
+    };
+    Some(Cli { global, command })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        std::iter::once("authtool")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    /// What clap makes of `words`, as text (`Err` for a rejected line).
+    fn clap(words: &[&str]) -> Result<String, ()> {
+        Cli::try_parse_from(argv(words))
+            .map(|cli| format!("{cli:?}"))
+            .map_err(|_| ())
+    }
+
+    fn fast(words: &[&str]) -> Option<String> {
+        quick(&argv(words)).map(|cli| format!("{cli:?}"))
+    }
+
+    #[test]
+    fn common_lines_take_the_fast_path() {
+        for words in [
+            &["token"][..],
+            &["token", "-p", "prod"],
+            &["token", "--profile", "prod"],
+            &["token", "--profile=prod"],
+            &["token", "prod"],
+            &["-p", "prod", "token"],
+            &["--config", "/c.toml", "token", "-p", "prod", "-n"],
+            &["token", "prod", "--format", "json", "--min-ttl", "10m"],
+            &["token", "-f", "curl", "--no-cache", "-v"],
+            &["header", "-p", "prod"],
+            &["header", "prod", "--min-ttl=90s"],
+        ] {
+            let fast = fast(words);
+            assert!(fast.is_some(), "{words:?} should take the fast path");
+            assert_eq!(fast, clap(words).ok(), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn everything_else_goes_to_clap() {
+        for words in [
+            &[][..],
+            &["status"],
+            &["token", "--help"],
+            &["token", "-h"],
+            &["--version"],
+            &["token", "-p"],
+            &["token", "-p", ""],
+            &["token", "-p", "a", "-p", "b"],
+            &["token", "-pprod"],
+            &["token", "-nv"],
+            &["token", "a", "b"],
+            &["token", "--", "x"],
+            &["token", "--format", "yaml"],
+            &["token", "--min-ttl", "soon"],
+            &["header", "-n"],
+            &["header", "--format", "raw"],
+            &["token", "--no-cache=true"],
+            &["prod", "token"],
+        ] {
+            assert_eq!(fast(words), None, "{words:?}");
+        }
+    }
+
+    /// Every command line of up to four words from a vocabulary that
+    /// covers each branch: whatever the fast path accepts, clap parses to
+    /// the same value.
+    #[test]
+    fn agrees_with_clap() {
+        const WORDS: &[&str] = &[
+            "token",
+            "header",
+            "status",
+            "prod",
+            "-p",
+            "--profile=x",
+            "--config",
+            "-v",
+            "--verbose",
+            "-f",
+            "json",
+            "--format=header",
+            "-n",
+            "--min-ttl",
+            "5m",
+            "--no-cache",
+            "--",
+            "-",
+            "",
+        ];
+        let mut line = Vec::new();
+        let mut accepted = 0;
+        let mut check = |line: &[&str]| {
+            if let Some(fast) = fast(line) {
+                accepted += 1;
+                assert_eq!(Ok(fast), clap(line), "{line:?}");
+            }
+        };
+        fn each(
+            line: &mut Vec<&'static str>,
+            depth: usize,
+            check: &mut dyn FnMut(&[&'static str]),
+        ) {
+            check(line);
+            if depth == 0 {
+                return;
+            }
+            for word in WORDS {
+                line.push(word);
+                each(line, depth - 1, check);
+                line.pop();
+            }
+        }
+        each(&mut line, 4, &mut check);
+        assert!(accepted > 1000, "only {accepted} lines took the fast path");
+    }
+}
