@@ -42,20 +42,7 @@ fn token(env: &TestEnv) -> String {
 
 /// Asserts exit `code`, empty stdout, `needle` on stderr and none of `secrets`.
 fn fails(env: &TestEnv, args: &[&str], code: i32, needle: &str, secrets: &[&str]) -> String {
-    let out = run(env, args);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}\n{}",
-        transcript(&out)
-    );
-    assert!(out.stdout.is_empty(), "{}", transcript(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(stderr.contains(needle), "wanted `{needle}`:\n{stderr}");
-    for secret in secrets {
-        assert!(!stderr.contains(secret), "leaked {secret}:\n{stderr}");
-    }
-    stderr
+    env.fails(args, code, needle, secrets)
 }
 
 fn json(env: &TestEnv) -> serde_json::Value {
@@ -409,23 +396,7 @@ fn primaerp_lost_refresh_answer_never_resends_the_refresh_token() {
     let env = erp_env(&server, "timeout = \"1s\"\n");
     token(&env);
     server.with_vendor(|v| v.lifetime_secs = 3600);
-    // The server spends the refresh token, but only after authtool gave up
-    // waiting: it must log in instead of ever sending that token again.
-    server.script_on(
-        "/v1/auth/refreshtoken",
-        vec![Fault::Delay(std::time::Duration::from_millis(1500))],
-    );
-    let t = token(&env);
-    assert_eq!(t, server.last_access_token().unwrap());
-    assert_eq!(server.counters().logins, 2);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while server.counters().refreshes == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    // The next renewal uses the login's refresh token, not the spent one.
-    ok(&env, &["token", "--min-ttl", "2h"]);
-    let c = server.counters();
-    assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (2, 2, 0), "{c:?}");
+    server.assert_lost_refresh_is_never_resent(&env);
 }
 
 #[test]
@@ -459,23 +430,7 @@ fn primaerp_fifty_processes_on_an_expired_token_refresh_exactly_once() {
     let env = erp_env(&server, "");
     token(&env);
     server.with_vendor(|v| v.lifetime_secs = 3600);
-    // Slow answers widen the race window.
-    server.set_delay(std::time::Duration::from_millis(200));
-    let outputs = env.run_concurrently(50, &["token", "--format", "query"]);
-    for out in &outputs {
-        assert!(out.status.success(), "{}", transcript(out));
-    }
-    let printed: std::collections::BTreeSet<&[u8]> =
-        outputs.iter().map(|o| o.stdout.as_slice()).collect();
-    assert_eq!(printed.len(), 1, "{printed:?}");
-    let c = server.counters();
-    assert_eq!(
-        (c.logins, c.refresh_requests, c.refreshes, c.refresh_reuse),
-        (1, 1, 1, 0),
-        "{c:?}"
-    );
-    let query = String::from_utf8_lossy(&outputs[0].stdout).into_owned();
-    assert_eq!(projects(&server, query.trim_end()), 200);
+    server.assert_single_use_storm(&env, 50);
 }
 
 // ---------------------------------------------------------------------------

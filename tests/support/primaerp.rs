@@ -16,8 +16,10 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
+use super::cmd::{TestEnv, transcript};
 use super::codec::{parse_basic, unique_token, unix_millis};
-use super::fake::{FakeServer, Request, Response, Vendor};
+use super::curl::curl;
+use super::fake::{FakeServer, Fault, Request, Response, Vendor};
 use super::tokens::{AccessGrant, AccessTokens, RefreshError, RefreshTokens};
 
 pub const PRIMAERP_LOGIN_PATH: &str = "/v1/auth/login";
@@ -248,5 +250,63 @@ impl FakeServer<FakePrimaerp> {
 
     pub fn last_refresh_token(&self) -> Option<String> {
         self.with_vendor(|v| v.refresh.last().map(str::to_string))
+    }
+}
+
+/// Black-box checks of the single-use refresh token, for every profile that
+/// talks to a primaERP fake (the `primaerp` provider and its `http`
+/// description). `env`'s default profile must hold a token that has expired,
+/// with its refresh token, and the fake must issue normal tokens again.
+impl FakeServer<FakePrimaerp> {
+    /// `n` processes ask at once (answers slowed to widen the race): all
+    /// print the same token, made by exactly one refresh that spent its
+    /// refresh token once, and the token works.
+    pub fn assert_single_use_storm(&self, env: &TestEnv, n: usize) {
+        self.set_delay(Duration::from_millis(200));
+        let outputs = env.run_concurrently(n, &["token", "--format", "query"]);
+        self.set_delay(Duration::ZERO);
+        for out in &outputs {
+            assert!(out.status.success(), "{}", transcript(out));
+        }
+        let printed: std::collections::BTreeSet<&[u8]> =
+            outputs.iter().map(|o| o.stdout.as_slice()).collect();
+        assert_eq!(printed.len(), 1, "{printed:?}");
+        let c = self.counters();
+        assert_eq!(
+            (c.logins, c.refresh_requests, c.refreshes, c.refresh_reuse),
+            (1, 1, 1, 0),
+            "{c:?}"
+        );
+        let query = String::from_utf8_lossy(&outputs[0].stdout).into_owned();
+        let url = format!("{}?{}", self.projects_url(), query.trim_end());
+        assert_eq!(curl(&[&url]).status, 200);
+    }
+
+    /// The fake spends the refresh token, but answers only after authtool
+    /// gave up waiting (the profile's `timeout` must be 1s): authtool logs
+    /// in instead, and the next renewal uses the login's refresh token —
+    /// the spent one is never sent again.
+    pub fn assert_lost_refresh_is_never_resent(&self, env: &TestEnv) {
+        self.script_on(
+            PRIMAERP_REFRESH_PATH,
+            vec![Fault::Delay(Duration::from_millis(1500))],
+        );
+        let out = env.cmd().arg("token").output().unwrap();
+        assert!(out.status.success(), "{}", transcript(&out));
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(printed.trim_end(), self.last_access_token().unwrap());
+        assert_eq!(self.counters().logins, 2);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.counters().refreshes == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = env
+            .cmd()
+            .args(["token", "--min-ttl", "2h"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", transcript(&out));
+        let c = self.counters();
+        assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (2, 2, 0), "{c:?}");
     }
 }
