@@ -40,6 +40,10 @@ pub struct Error {
     pub kind: Kind,
     pub message: String,
     pub hints: Vec<String>,
+    /// A network error where the request certainly never reached the
+    /// server (it could not connect, or TLS failed): nothing it carried, such
+    /// as a single-use refresh token, was spent.
+    pub unsent: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -56,6 +60,7 @@ impl Error {
             kind,
             message: message.into(),
             hints: Vec::new(),
+            unsent: false,
         }
     }
     pub fn internal(message: impl Into<String>) -> Self {
@@ -80,6 +85,12 @@ impl Error {
     /// Adds a "hint:" line telling the user what to do next.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
+        self
+    }
+
+    /// Marks a network error as one whose request never reached the server.
+    pub fn unsent(mut self) -> Self {
+        self.unsent = true;
         self
     }
 

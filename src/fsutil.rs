@@ -38,7 +38,31 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     tmp.write_all(data).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
+    remove_stale_temps(dir);
     Ok(())
+}
+
+/// A temp file older than this was left by a writer that was killed: every
+/// write finishes (or fails) within moments.
+const STALE_TEMP: Duration = Duration::from_secs(60);
+
+/// Removes `.tmp-*` files in `dir` left behind by killed writers, so they
+/// cannot pile up. Best effort: a failure here costs nothing but disk.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(".tmp-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age > STALE_TEMP));
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Reads a file that may legitimately not exist yet.
@@ -66,12 +90,15 @@ pub fn remove_optional(path: &Path) -> Result<bool> {
 }
 
 /// An exclusive lock on a lock file, released when dropped (and by the OS
-/// if the process dies).
+/// if the process dies: a killed holder never leaves a stale lock). The
+/// file holds the holder's process id, for the message of a waiter that
+/// gives up.
 pub struct FileLock {
     _file: File,
 }
 
-/// Takes an exclusive lock on `path`, waiting at most `wait`.
+/// Takes an exclusive lock on `path`, waiting at most `wait`; then fails
+/// with exit 5 naming the process that holds it.
 pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
     if let Some(dir) = path.parent() {
         private_dir(dir)?;
@@ -86,22 +113,41 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
     let file = options
         .open(path)
         .map_err(|e| Error::internal(format!("cannot open lock file {}: {e}", path.display())))?;
-    let deadline = Instant::now() + wait;
+    let deadline = crate::timefmt::deadline(wait);
     let mut pause = Duration::from_millis(2);
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(FileLock { _file: file }),
+            Ok(()) => {
+                // Who holds it, for waiters' messages; not needed for locking.
+                let mut f = &file;
+                let _ = f
+                    .set_len(0)
+                    .and_then(|()| writeln!(f, "{}", std::process::id()));
+                return Ok(FileLock { _file: file });
+            }
             Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::network(format!(
-                    "timed out after {}s waiting for another authtool process to finish renewing (lock {})",
-                    wait.as_secs(),
+                let holder = fs::read_to_string(path)
+                    .ok()
+                    .and_then(|t| t.trim().parse::<u32>().ok());
+                let who = holder.map_or("another authtool process".to_string(), |pid| {
+                    format!("authtool process {pid}")
+                });
+                let mut err = Error::network(format!(
+                    "gave up after waiting {} for {who}, which holds the lock {}",
+                    crate::timefmt::human_secs(wait.as_secs().max(1)),
                     path.display()
                 ))
-                .hint("try again; if it keeps happening, look for a hung authtool process"));
+                .hint("try again in a moment");
+                if let Some(pid) = holder {
+                    err = err.hint(format!(
+                        "if it keeps happening, process {pid} may be hung: end it (`kill {pid}`); a lock dies with its holder"
+                    ));
+                }
+                return Err(err);
             }
             Err(fs::TryLockError::Error(e)) => {
                 return Err(Error::internal(format!(
@@ -146,8 +192,41 @@ mod tests {
         let path = dir.path().join("x.lock");
         let held = lock(&path, Duration::from_secs(1)).unwrap();
         let err = lock(&path, Duration::from_millis(50)).err().unwrap();
-        assert!(err.message.contains("timed out"), "{}", err.message);
+        assert_eq!(err.kind, crate::Kind::Network);
+        let pid = std::process::id();
+        assert!(
+            err.message.contains(&format!(
+                "gave up after waiting 1s for authtool process {pid}"
+            )),
+            "{}",
+            err.message
+        );
+        assert!(err.hints.iter().any(|h| h.contains(&format!("kill {pid}"))));
         drop(held);
         lock(&path, Duration::from_millis(50)).unwrap();
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".tmp-killed");
+        let fresh = dir.path().join(".tmp-writing");
+        let other = dir.path().join("keep.json");
+        for p in [&old, &fresh, &other] {
+            fs::write(p, b"x").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        for p in [&old, &other] {
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        write_atomic(&dir.path().join("file.json"), b"data").unwrap();
+        assert!(!old.exists());
+        assert!(fresh.exists());
+        assert!(other.exists());
     }
 }

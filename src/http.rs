@@ -23,8 +23,12 @@ const USER_AGENT: &str = concat!("authtool/", env!("CARGO_PKG_VERSION"));
 
 /// Retries on connect errors and 429/502/503/504, at most this many tries.
 const MAX_ATTEMPTS: u32 = 4;
-/// The longest `Retry-After` honoured.
+/// The longest `Retry-After` honoured; a server asking for more gets no
+/// retry (the error says what it asked for).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// A retry is made only if at least this much time is left for it after
+/// the wait.
+const MIN_ATTEMPT: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -36,7 +40,8 @@ pub enum Method {
 pub struct Request {
     pub method: Method,
     pub url: Url,
-    pub headers: Vec<(&'static str, String)>,
+    /// Extra headers; values are secrets (an API key header, …).
+    pub headers: Vec<(String, Secret)>,
     pub basic_auth: Option<Secret>,
     pub body: Option<(&'static str, Secret)>,
     /// Whether resending after an ambiguous failure (502/504, a dropped
@@ -80,8 +85,8 @@ impl Request {
         self
     }
 
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+    pub fn header(mut self, name: impl Into<String>, value: Secret) -> Self {
+        self.headers.push((name.into(), value));
         self
     }
 
@@ -209,12 +214,22 @@ impl Http {
         Ok(self.client.get_or_init(|| client))
     }
 
-    /// Sends `req`, retrying transient failures within the profile timeout.
+    /// Sends `req`, retrying transient failures, all within the profile
+    /// timeout (each attempt gets only the time that is left).
+    ///
+    /// Retried: a failure to connect (nothing was sent), 429 and 503 (the
+    /// server did not act on the request), and — only when `req.idempotent`
+    /// — 502, 504 and a connection that closed before the whole answer
+    /// arrived (the server may have acted on it: a single-use refresh token
+    /// may be spent). Waits grow exponentially with jitter, or follow
+    /// `Retry-After` when the server sends one; a `Retry-After` longer than
+    /// [`MAX_RETRY_AFTER`] or than the time left ends the retries at once.
+    /// Nothing else is retried: timeouts, TLS failures, malformed answers.
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.check_url(&req.url)?;
         let client = self.client()?;
         let shown = req.redacted_url();
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::timefmt::deadline(self.timeout);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -227,31 +242,35 @@ impl Http {
                 },
                 shown
             );
-            let outcome = self.send_once(client, req);
-            let retry_after = match &outcome {
-                Ok(resp) if matches!(resp.status, 429 | 503) => Some(None),
-                Ok(resp) if matches!(resp.status, 502 | 504) && req.idempotent => Some(None),
-                Ok(_) => None,
-                Err(Failure::Connect(_)) => Some(None),
-                Err(Failure::Other(_)) => None,
+            let left = deadline.saturating_duration_since(Instant::now());
+            let outcome = self.send_once(client, req, left);
+            let Some(retry) = retry_of(&outcome, req.idempotent) else {
+                return finish(outcome, &shown, attempt, None);
             };
-            let retry_after = match (&outcome, retry_after) {
-                (Ok(resp), Some(_)) => Some(resp_retry_after(resp)),
-                (_, r) => r,
-            };
-            match (outcome, retry_after) {
-                (outcome, Some(after)) if attempt < MAX_ATTEMPTS => {
-                    let wait = after
-                        .unwrap_or_else(|| backoff(attempt))
-                        .min(MAX_RETRY_AFTER);
-                    if Instant::now() + wait >= deadline {
-                        return finish(outcome, &shown);
-                    }
-                    debug!("transient failure; retrying in {}ms", wait.as_millis());
-                    std::thread::sleep(wait);
+            let wait = match retry {
+                Retry::After(after) if after > MAX_RETRY_AFTER => {
+                    return finish(outcome, &shown, attempt, Some(after));
                 }
-                (outcome, _) => return finish(outcome, &shown),
+                Retry::After(after) => after,
+                Retry::Backoff => backoff(attempt),
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if attempt >= MAX_ATTEMPTS || wait + MIN_ATTEMPT > left {
+                let asked = matches!(retry, Retry::After(_)).then_some(wait);
+                return finish(outcome, &shown, attempt, asked);
             }
+            let what = match &outcome {
+                Ok(resp) => format!("HTTP {}", resp.status),
+                Err(Failure::Connect(_)) => "could not connect".to_string(),
+                Err(_) => "the connection closed before the answer".to_string(),
+            };
+            let why = if matches!(retry, Retry::After(_)) {
+                "as Retry-After asks"
+            } else {
+                "backing off"
+            };
+            debug!("{what}; retrying in {} ({why})", human_duration(wait));
+            std::thread::sleep(wait);
         }
     }
 
@@ -259,19 +278,34 @@ impl Http {
         &self,
         client: &reqwest::blocking::Client,
         req: &Request,
+        time_left: Duration,
     ) -> Result<ResponseWithHeaders, Failure> {
         let mut rb = match req.method {
             Method::Get => client.get(req.url.clone()),
             Method::Post => client.post(req.url.clone()),
         };
-        rb = rb.header(reqwest::header::ACCEPT, "application/json");
+        rb = rb
+            .timeout(time_left)
+            .header(reqwest::header::ACCEPT, "application/json");
         for (name, value) in &req.headers {
-            rb = rb.header(*name, value);
+            let mut value = reqwest::header::HeaderValue::from_str(value.expose())
+                .map_err(|_| {
+                    Failure::Unsendable(format!(
+                        "the value of the {name} header holds characters a header cannot carry (a line break?)"
+                    ))
+                })?;
+            value.set_sensitive(true);
+            rb = rb.header(name.as_str(), value);
         }
         if let Some(basic) = &req.basic_auth {
             let mut value =
                 reqwest::header::HeaderValue::from_str(&format!("Basic {}", basic.expose()))
-                    .map_err(|_| Failure::Other("invalid characters in credentials".into()))?;
+                    .map_err(|_| {
+                        Failure::Unsendable(
+                            "the credentials hold characters a header cannot carry (a line break?)"
+                                .into(),
+                        )
+                    })?;
             value.set_sensitive(true);
             rb = rb.header(reqwest::header::AUTHORIZATION, value);
         }
@@ -280,15 +314,7 @@ impl Http {
                 .header(reqwest::header::CONTENT_TYPE, *content_type)
                 .body(body.expose().to_string());
         }
-        let resp = rb.send().map_err(|e| {
-            if e.is_connect() {
-                Failure::Connect(chain(&e))
-            } else if e.is_timeout() {
-                Failure::Other(format!("timed out after {}s", self.timeout.as_secs()))
-            } else {
-                Failure::Other(chain(&e))
-            }
-        })?;
+        let resp = rb.send().map_err(|e| self.failure(&e))?;
         let status = resp.status().as_u16();
         let header = |name| {
             resp.headers()
@@ -302,10 +328,18 @@ impl Http {
         let mut body = Vec::new();
         resp.take(MAX_BODY as u64 + 1)
             .read_to_end(&mut body)
-            .map_err(|e| Failure::Other(format!("reading the response failed: {e}")))?;
+            .map_err(
+                |e| match e.get_ref().and_then(|e| e.downcast_ref::<reqwest::Error>()) {
+                    Some(e) => self.failure(e),
+                    None if is_lost(&e) => Failure::Lost(format!(
+                        "the connection closed before the whole answer arrived ({e})"
+                    )),
+                    None => Failure::Other(format!("reading the answer failed: {e}")),
+                },
+            )?;
         if body.len() > MAX_BODY {
             return Err(Failure::Other(format!(
-                "the response is larger than {} KiB; refusing it",
+                "the answer is larger than {} KiB; refusing it",
                 MAX_BODY / 1024
             )));
         }
@@ -318,6 +352,33 @@ impl Http {
             retry_after,
             location,
         })
+    }
+
+    /// What kind of failure a reqwest error is.
+    fn failure(&self, e: &reqwest::Error) -> Failure {
+        if let Some(tls) = tls_error(e) {
+            return Failure::Tls(tls);
+        }
+        if e.is_timeout() {
+            return Failure::Other(format!(
+                "no answer within the timeout of {}",
+                human_duration(self.timeout)
+            ));
+        }
+        if e.is_connect() {
+            return Failure::Connect(chain(e));
+        }
+        if sources(e).any(|s| {
+            s.downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message)
+                || s.downcast_ref::<std::io::Error>().is_some_and(is_lost)
+        }) {
+            return Failure::Lost(format!(
+                "the connection closed before the whole answer arrived ({})",
+                chain(e)
+            ));
+        }
+        Failure::Other(chain(e))
     }
 }
 
@@ -335,9 +396,109 @@ impl std::ops::Deref for ResponseWithHeaders {
 }
 
 enum Failure {
-    /// Nothing was sent: safe to retry.
+    /// Could not connect: nothing was sent, so always safe to retry.
     Connect(String),
+    /// The TLS handshake failed (an untrusted certificate, …): nothing was
+    /// sent, and trying again cannot help.
+    Tls(TlsFailure),
+    /// The request may have reached the server, but the connection closed
+    /// before the whole answer arrived: retried only when idempotent.
+    Lost(String),
+    /// Anything else (a timeout, an answer that is not HTTP, …): not retried.
     Other(String),
+    /// The request could not even be built from the configured values.
+    Unsendable(String),
+}
+
+/// Why a TLS handshake failed, in words a user can act on.
+struct TlsFailure {
+    /// The server's certificate is not trusted (or not valid here); the
+    /// text says why.
+    certificate: bool,
+    text: String,
+}
+
+/// How to retry a failed attempt.
+enum Retry {
+    /// Exponential backoff with jitter.
+    Backoff,
+    /// After what the server's `Retry-After` says.
+    After(Duration),
+}
+
+/// Whether and how `outcome` may be retried.
+fn retry_of(outcome: &Result<ResponseWithHeaders, Failure>, idempotent: bool) -> Option<Retry> {
+    let status_retry = |resp: &ResponseWithHeaders| {
+        Some(resp_retry_after(resp).map_or(Retry::Backoff, Retry::After))
+    };
+    match outcome {
+        Ok(resp) if matches!(resp.status, 429 | 503) => status_retry(resp),
+        Ok(resp) if matches!(resp.status, 502 | 504) && idempotent => status_retry(resp),
+        Ok(_) => None,
+        Err(Failure::Connect(_)) => Some(Retry::Backoff),
+        Err(Failure::Lost(_)) if idempotent => Some(Retry::Backoff),
+        Err(_) => None,
+    }
+}
+
+/// An error and its causes, outermost first.
+fn sources<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| {
+        // An io::Error hides the error it wraps from `source()`.
+        match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => e.source(),
+        }
+    })
+}
+
+/// Whether an I/O error means the peer went away mid-exchange.
+fn is_lost(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+    )
+}
+
+/// The TLS failure behind `e`, if that is what it is.
+fn tls_error(e: &reqwest::Error) -> Option<TlsFailure> {
+    let tls = sources(e).find_map(|s| s.downcast_ref::<rustls::Error>())?;
+    let certificate = matches!(
+        tls,
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+    );
+    let text = match tls {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+            "its certificate is not trusted: it is not signed by a certificate authority this machine trusts (unknown issuer)".to_string()
+        }
+        rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. },
+        ) => "its certificate is not trusted: it is not valid for this host name".to_string(),
+        rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. },
+        ) => "its certificate is not trusted: it has expired (or this machine's clock is wrong)"
+            .to_string(),
+        rustls::Error::InvalidCertificate(other) => {
+            format!("its certificate is not trusted: {other:?}")
+        }
+        other => format!("the TLS handshake failed: {other}"),
+    };
+    Some(TlsFailure { certificate, text })
+}
+
+/// `30s`, `1.5s`, `250ms`.
+fn human_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 fn resp_retry_after(resp: &ResponseWithHeaders) -> Option<Duration> {
@@ -369,17 +530,30 @@ fn httpdate(value: &str) -> Option<u64> {
     .map(|d| d.as_secs())
 }
 
-/// Exponential backoff with jitter: ~250 ms, 500 ms, 1 s …
+/// Exponential backoff with jitter: 250 ms, 500 ms, 1 s … each scaled by
+/// a random factor in [0.5, 1], so processes that failed together do not
+/// come back together.
 fn backoff(attempt: u32) -> Duration {
-    let base = 250u64 << (attempt - 1).min(5);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0) as u64;
-    Duration::from_millis(base / 2 + nanos % (base / 2 + 1))
+    use std::hash::BuildHasher;
+    let base = 250u64 << (attempt.max(1) - 1).min(5);
+    // RandomState is seeded randomly per process: jitter without a crate.
+    let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
+    Duration::from_millis(base / 2 + random % (base / 2 + 1))
 }
 
-fn finish(outcome: Result<ResponseWithHeaders, Failure>, shown: &str) -> Result<Response> {
+/// The final outcome of `send` after `attempts` tries; `asked` is the
+/// server's `Retry-After` when that is why the retries stopped.
+fn finish(
+    outcome: Result<ResponseWithHeaders, Failure>,
+    shown: &str,
+    attempts: u32,
+    asked: Option<Duration>,
+) -> Result<Response> {
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
     match outcome {
         Ok(r) if (300..400).contains(&r.status) => Err(Error::network(format!(
             "{shown} answered with a redirect (HTTP {}) to {}; token endpoints are not followed through redirects",
@@ -387,15 +561,50 @@ fn finish(outcome: Result<ResponseWithHeaders, Failure>, shown: &str) -> Result<
             r.location.as_deref().map(crate::log::sanitize_remote).unwrap_or_else(|| "?".into())
         ))
         .hint("set the URL in the profile to the final address")),
+        Ok(r) if r.status == 429 => {
+            let wait = asked
+                .map(|d| format!("; it asks to wait {}", human_duration(d)))
+                .unwrap_or_default();
+            Err(Error::network(format!(
+                "{shown} answered HTTP 429 (too many requests){tries}{wait}"
+            ))
+            .hint("the server is limiting requests: try again later"))
+        }
         Ok(r) => {
             debug!("HTTP {} ({} bytes)", r.status, r.body.len());
+            if let Some(d) = asked {
+                debug!(
+                    "not retrying: the server asks to wait {}, longer than authtool waits",
+                    human_duration(d)
+                );
+            }
             Ok(r.response)
         }
         Err(Failure::Connect(msg)) => Err(Error::network(format!(
-            "cannot connect to {shown}: {msg}"
+            "cannot connect to {shown}{tries}: {msg}"
         ))
-        .hint("check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)")),
-        Err(Failure::Other(msg)) => Err(Error::network(format!("request to {shown} failed: {msg}"))),
+        .hint("check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)")
+        .unsent()),
+        Err(Failure::Tls(tls)) => {
+            let err = Error::network(format!("refusing {shown}: {}", tls.text)).unsent();
+            Err(if tls.certificate {
+                err.hint("if the server uses a private or company certificate authority, save its CA certificate (PEM) to a file and set `ca_file = \"/path/to/ca.pem\"` in the profile")
+                    .hint("authtool trusts the system's certificate store plus `ca_file`")
+            } else {
+                err.hint("check the URL: is this an HTTPS server?")
+            })
+        }
+        Err(Failure::Lost(msg)) => Err(Error::network(format!(
+            "request to {shown} failed{tries}: {msg}"
+        ))),
+        Err(Failure::Other(msg)) => Err(Error::network(format!(
+            "request to {shown} failed{tries}: {msg}"
+        ))),
+        Err(Failure::Unsendable(msg)) => Err(Error::config(format!(
+            "cannot send a request to {shown}: {msg}"
+        ))
+        .hint("check the secrets and header values of the profile")
+        .unsent()),
     }
 }
 
@@ -474,8 +683,65 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows() {
-        assert!(backoff(1) <= Duration::from_millis(250));
-        assert!(backoff(3) >= Duration::from_millis(500));
+    fn backoff_grows_with_jitter() {
+        for _ in 0..50 {
+            let first = backoff(1);
+            assert!(first >= Duration::from_millis(125) && first <= Duration::from_millis(250));
+            let third = backoff(3);
+            assert!(third >= Duration::from_millis(500) && third <= Duration::from_millis(1000));
+        }
+        // Jitter: fifty waits are not all the same.
+        let waits: std::collections::BTreeSet<Duration> = (0..50).map(|_| backoff(2)).collect();
+        assert!(waits.len() > 5, "{waits:?}");
+    }
+
+    fn answer(status: u16, retry_after: Option<&str>) -> Result<ResponseWithHeaders, Failure> {
+        Ok(ResponseWithHeaders {
+            response: Response {
+                status,
+                content_type: String::new(),
+                body: Vec::new(),
+            },
+            retry_after: retry_after.map(str::to_string),
+            location: None,
+        })
+    }
+
+    #[test]
+    fn what_is_retried() {
+        let retried = |outcome, idempotent| retry_of(&outcome, idempotent).is_some();
+        for idempotent in [true, false] {
+            // The server did not act on these: always safe.
+            assert!(retried(answer(429, None), idempotent));
+            assert!(retried(answer(503, None), idempotent));
+            assert!(retried(Err(Failure::Connect("refused".into())), idempotent));
+            // It may have acted on these: only when resending is harmless.
+            assert_eq!(retried(answer(502, None), idempotent), idempotent);
+            assert_eq!(retried(answer(504, None), idempotent), idempotent);
+            assert_eq!(
+                retried(Err(Failure::Lost("reset".into())), idempotent),
+                idempotent
+            );
+            // Never.
+            for status in [200, 400, 401, 404, 500] {
+                assert!(!retried(answer(status, None), idempotent), "{status}");
+            }
+            assert!(!retried(Err(Failure::Other("timeout".into())), idempotent));
+        }
+        assert!(matches!(
+            retry_of(&answer(429, Some("7")), false),
+            Some(Retry::After(d)) if d == Duration::from_secs(7)
+        ));
+        assert!(matches!(
+            retry_of(&answer(503, Some("soon")), false),
+            Some(Retry::Backoff)
+        ));
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
     }
 }

@@ -12,13 +12,32 @@
 //! records that there is one. The store is read only when a renewal needs
 //! it, and written before the cache file, so a crash in between can never
 //! lose the newest refresh token.
+//!
+//! A refresh whose answer never arrives (the process was killed, the
+//! connection dropped, the server timed out) may still have spent the
+//! refresh token: servers that rotate refresh tokens honour each one once,
+//! and some treat a second use as theft and revoke the whole chain. So
+//! before a refresh is sent, a marker file (`<profile>.refreshing`, holding
+//! a hash of that refresh token, never the token) is written; a successful
+//! renewal removes it. A renewal that finds the marker for the refresh
+//! token it holds logs in instead of sending it again. Only when there is
+//! nothing to log in with is a possibly-spent token tried once more, and
+//! never for a provider whose refresh tokens are single-use by design
+//! (primaERP).
+//!
+//! A refresh the server rejects (`invalid_grant`, 401) is answered by
+//! re-reading the cache and the secret store — another authtool (one with
+//! another cache directory but the same keychain, or a lock holder that
+//! died after saving) may have rotated it — then by logging in again if the
+//! credentials are there, else exit 3 with a hint. The dead refresh token is
+//! dropped from the store, so it is never sent again.
 
 use crate::config::{Profile, TokenCache};
 use crate::debug;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil;
 use crate::http::Http;
-use crate::providers::{Ctx, Provider, TokenSet};
+use crate::providers::{Ctx, MAX_LIFETIME_SECS, Provider, TokenSet};
 use crate::secret::Secret;
 use crate::store::Secrets;
 use crate::timefmt::{self, human_secs};
@@ -158,6 +177,8 @@ pub struct Session<'a> {
     secrets: Secrets<'a>,
     cache_file: PathBuf,
     lock_file: PathBuf,
+    /// The marker of a refresh in flight (see the module docs).
+    pending_file: PathBuf,
     fingerprint: String,
 }
 
@@ -171,6 +192,7 @@ impl<'a> Session<'a> {
             secrets: Secrets::new(profile),
             cache_file: dir.join(format!("{stem}.json")),
             lock_file: dir.join(format!("{stem}.lock")),
+            pending_file: dir.join(format!("{stem}.refreshing")),
             fingerprint: fingerprint(profile.provider.provider()),
         })
     }
@@ -273,48 +295,222 @@ impl<'a> Session<'a> {
         Ok(token)
     }
 
-    /// The per-profile renewal lock, waiting at most for one renewal.
+    /// The per-profile renewal lock, waiting at most for one renewal (a
+    /// refresh and a login, each bounded by the timeout, plus the store).
     fn lock(&self) -> Result<fsutil::FileLock> {
-        let wait = self.profile.common.timeout * 2 + Duration::from_secs(5);
-        fsutil::lock(&self.lock_file, wait)
+        let wait =
+            (self.profile.common.timeout.saturating_mul(2)).saturating_add(Duration::from_secs(5));
+        fsutil::lock(&self.lock_file, wait).map_err(|e| {
+            e.context(format_args!(
+                "profile '{}': another authtool process is renewing its token",
+                self.profile.name
+            ))
+        })
     }
 
     /// Renews: refresh token first (if any and not past its expiry), then
     /// login. Called with the lock held.
     fn renew(&self, current: Option<TokenSet>) -> Result<TokenSet> {
         let current = current.map(|t| self.with_refresh_token(t)).transpose()?;
-        let name = &self.profile.name;
-        let provider = self.provider();
-        let ctx = self.ctx();
-        let now = timefmt::now();
-        if let Some(old) = current
+        if let Some(old) = &current
             && let Some(rt) = &old.refresh_token
         {
-            if old.refresh_expires_at.is_some_and(|at| at <= now) {
-                debug!("profile '{name}': the refresh token has expired; logging in");
+            if old
+                .refresh_expires_at
+                .is_some_and(|at| at <= timefmt::now())
+            {
+                debug!(
+                    "profile '{}': the refresh token has expired; logging in",
+                    self.profile.name
+                );
             } else {
-                debug!("profile '{name}': using the refresh token");
-                match provider.refresh(&ctx, rt) {
-                    Ok(mut new) => {
-                        if new.refresh_token.is_none() && !provider.single_use_refresh() {
-                            // RFC 6749 §6: no new refresh token means keep the old one.
-                            new.refresh_token = old.refresh_token.clone();
-                            new.refresh_expires_at = old.refresh_expires_at;
-                        }
-                        return self.finish(new);
-                    }
-                    Err(e) if e.kind == Kind::Rejected => {
+                return self.renew_with(old, rt, true);
+            }
+        }
+        self.login_now()
+    }
+
+    /// Logs in with the long-lived secrets. Called with the lock held.
+    fn login_now(&self) -> Result<TokenSet> {
+        debug!(
+            "profile '{}': logging in at {}",
+            self.profile.name,
+            self.provider().endpoint()
+        );
+        self.finish(self.provider().login(&self.ctx())?)
+    }
+
+    /// Renews `old` with its refresh token `rt`; `reread` allows one more
+    /// try with a refresh token another process stored meanwhile.
+    fn renew_with(&self, old: &TokenSet, rt: &Secret, reread: bool) -> Result<TokenSet> {
+        let name = &self.profile.name;
+        let provider = self.provider();
+        if self.refresh_was_interrupted(rt) {
+            debug!(
+                "profile '{name}': an earlier refresh with this refresh token got no answer (a process was killed, or the answer was lost); it may be spent, so logging in instead of sending it again"
+            );
+            match self.login_now() {
+                Err(e) if e.kind == Kind::LoginRequired && !provider.single_use_refresh() => {
+                    debug!(
+                        "profile '{name}': nothing to log in with; trying the refresh token once more (an unanswered refresh may never have reached the server)"
+                    );
+                }
+                Err(e) if e.kind == Kind::LoginRequired => {
+                    return Err(Error {
+                        message: format!(
+                            "{}; the refresh token cannot be used either: an earlier refresh with it got no answer, so it may be spent, and it is valid only once",
+                            e.message
+                        ),
+                        ..e
+                    });
+                }
+                other => return other,
+            }
+        }
+        debug!("profile '{name}': using the refresh token");
+        self.mark_refresh_pending(rt)?;
+        match provider.refresh(&self.ctx(), rt) {
+            Ok(mut new) => {
+                if new.refresh_token.is_none() && !provider.single_use_refresh() {
+                    // RFC 6749 §6: no new refresh token means keep the old one.
+                    new.refresh_token = Some(rt.clone());
+                    new.refresh_expires_at = old.refresh_expires_at;
+                }
+                // The marker goes when the result is stored.
+                self.finish(new)
+            }
+            Err(e) if e.kind == Kind::Rejected => {
+                self.clear_refresh_pending();
+                debug!(
+                    "profile '{name}': the refresh token was rejected ({})",
+                    e.message
+                );
+                self.after_rejected_refresh(old, rt, reread, e)
+            }
+            Err(e) if e.kind == Kind::Network && !e.unsent => {
+                // The marker stays: no later renewal sends this token blindly.
+                debug!(
+                    "profile '{name}': the refresh got no usable answer ({}); the refresh token may be spent, so logging in instead",
+                    e.message
+                );
+                match self.login_now() {
+                    // Nothing to log in with: the network problem is the news.
+                    Err(login) if login.kind == Kind::LoginRequired => Err(e),
+                    other => other,
+                }
+            }
+            Err(e) => {
+                // Never sent, or failed before sending.
+                self.clear_refresh_pending();
+                Err(e)
+            }
+        }
+    }
+
+    /// After the server rejected `rt`: a token another process renewed
+    /// meanwhile, else a refresh with a newer stored refresh token, else a
+    /// login; with nothing to log in with, exit 3.
+    fn after_rejected_refresh(
+        &self,
+        old: &TokenSet,
+        rt: &Secret,
+        reread: bool,
+        rejected: Error,
+    ) -> Result<TokenSet> {
+        let name = &self.profile.name;
+        if reread {
+            if let Some(now) = self.load()?
+                && now.access_token != old.access_token
+                && renewal_reason(
+                    &now,
+                    self.profile.common.refresh_margin,
+                    None,
+                    timefmt::now(),
+                )
+                .is_none()
+            {
+                debug!("profile '{name}': another process renewed the token meanwhile");
+                return self.with_refresh_token(now);
+            }
+            if let Some(newer) = self.stored_refresh_token()?
+                && newer != *rt
+            {
+                debug!(
+                    "profile '{name}': another process stored a newer refresh token meanwhile; using it"
+                );
+                return self.renew_with(old, &newer, false);
+            }
+        }
+        debug!("profile '{name}': logging in again");
+        match self.login_now() {
+            Err(e) if e.kind == Kind::LoginRequired => {
+                // Never send a dead refresh token again (best effort: the
+                // missing credentials are the news).
+                if let Ok(Some(stored)) = self.stored_refresh_token()
+                    && stored == *rt
+                {
+                    let forgotten = self
+                        .secrets
+                        .store()
+                        .and_then(|store| store.delete(&self.refresh_account()));
+                    if let Err(e) = forgotten {
                         debug!(
-                            "profile '{name}': the refresh token was rejected ({}); logging in",
+                            "profile '{name}': cannot drop the dead refresh token: {}",
                             e.message
                         );
                     }
-                    Err(e) => return Err(e),
                 }
+                Err(Error {
+                    message: format!(
+                        "{}; the refresh token was not accepted either ({})",
+                        e.message, rejected.message
+                    ),
+                    ..e
+                })
             }
+            other => other,
         }
-        debug!("profile '{name}': logging in at {}", provider.endpoint());
-        self.finish(provider.login(&ctx)?)
+    }
+
+    /// The refresh token in the secret store, if the cache entry says one
+    /// is there.
+    fn stored_refresh_token(&self) -> Result<Option<Secret>> {
+        if !self.load_entry()?.is_some_and(|e| e.refresh_in_store) {
+            return Ok(None);
+        }
+        match self
+            .secrets
+            .store()
+            .and_then(|s| s.get(&self.refresh_account()))
+        {
+            Ok(found) => Ok(found),
+            Err(e) if e.kind == Kind::Store => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the marker says a refresh with `rt` was sent and never
+    /// answered. A marker for another token is stale and removed.
+    fn refresh_was_interrupted(&self, rt: &Secret) -> bool {
+        match fsutil::read_optional(&self.pending_file) {
+            Ok(Some(bytes)) if bytes == pending_mark(rt).as_bytes() => true,
+            Ok(Some(_)) => {
+                self.clear_refresh_pending();
+                false
+            }
+            Ok(None) | Err(_) => false,
+        }
+    }
+
+    /// Records, before sending it, that a refresh with `rt` is in flight.
+    fn mark_refresh_pending(&self, rt: &Secret) -> Result<()> {
+        fsutil::write_atomic(&self.pending_file, pending_mark(rt).as_bytes())
+    }
+
+    fn clear_refresh_pending(&self) {
+        if let Err(e) = fsutil::remove_optional(&self.pending_file) {
+            debug!("{}", e.message);
+        }
     }
 
     /// Fills in the expiry when the server gave none.
@@ -326,7 +522,17 @@ impl<'a> Session<'a> {
                 self.profile.name,
                 human_secs(lifetime)
             );
-            token.expires_at = Some(token.issued_at + lifetime);
+            token.expires_at = Some(token.issued_at.saturating_add(lifetime));
+        }
+        // Every provider's lifetimes are checked; this also catches a JWT
+        // whose `exp` claim is absurd.
+        let limit = token.issued_at.saturating_add(MAX_LIFETIME_SECS);
+        if token.expires_at.is_some_and(|at| at > limit) {
+            return Err(Error::network(format!(
+                "profile '{}': {} issued a token that claims to stay valid for more than 100 years; refusing it as a malformed answer",
+                self.profile.name,
+                self.provider().endpoint()
+            )));
         }
         Ok(token)
     }
@@ -418,6 +624,16 @@ impl<'a> Session<'a> {
             );
             return Ok(None);
         }
+        // Never print a token that could not have come from a server (a
+        // hand-edited or damaged file): it would end up in headers.
+        if crate::providers::check_token("token", entry.token.access_token.expose()).is_err() {
+            crate::warn!(
+                "profile '{}': ignoring the damaged token cache {} (its token is empty or holds characters no token has)",
+                self.profile.name,
+                self.cache_file.display()
+            );
+            return Ok(None);
+        }
         Ok(Some(entry))
     }
 
@@ -438,13 +654,16 @@ impl<'a> Session<'a> {
         let data = serde_json::to_vec(&entry)
             .map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
         match self.profile.common.token_cache {
-            TokenCache::None => Ok(()),
-            TokenCache::File => fsutil::write_atomic(&self.cache_file, &data),
+            TokenCache::None => {}
+            TokenCache::File => fsutil::write_atomic(&self.cache_file, &data)?,
             TokenCache::Keyring => self.secrets.store()?.set(
                 &self.cache_account(),
                 &Secret::new(String::from_utf8_lossy(&data).into_owned()),
-            ),
+            )?,
         }
+        // The refresh (if any) is complete: its answer is safely stored.
+        self.clear_refresh_pending();
+        Ok(())
     }
 
     /// Keeps `refresh` in the secret store; returns whether it is there.
@@ -491,12 +710,22 @@ impl<'a> Session<'a> {
         if self.load_entry()?.is_some_and(|e| e.refresh_in_store) {
             self.secrets.store()?.delete(&self.refresh_account())?;
         }
+        self.clear_refresh_pending();
         match self.profile.common.token_cache {
             TokenCache::None => Ok(false),
             TokenCache::File => fsutil::remove_optional(&self.cache_file),
             TokenCache::Keyring => self.secrets.store()?.delete(&self.cache_account()),
         }
     }
+}
+
+/// What the in-flight marker holds for `rt`: a 64-bit FNV-1a hash, enough
+/// to tell refresh tokens apart and useless for recovering one.
+fn pending_mark(rt: &Secret) -> String {
+    let hash = rt.expose().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("fnv1a64:{hash:016x}\n")
 }
 
 #[cfg(test)]
@@ -528,6 +757,16 @@ mod tests {
                 .unwrap()
                 .starts_with("expired")
         );
+    }
+
+    #[test]
+    fn refresh_markers_tell_tokens_apart_and_hide_them() {
+        let a = pending_mark(&Secret::new("rt_one"));
+        assert_eq!(a, pending_mark(&Secret::new("rt_one")));
+        assert_ne!(a, pending_mark(&Secret::new("rt_two")));
+        assert!(!a.contains("rt_one"));
+        // FNV-1a of the empty string: the published offset basis.
+        assert_eq!(pending_mark(&Secret::new("")), "fnv1a64:cbf29ce484222325\n");
     }
 
     #[test]

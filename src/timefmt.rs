@@ -1,7 +1,7 @@
 //! Time helpers: the clock, durations in config (`"90s"`, `"5m"`), human
 //! forms for messages, RFC 3339 for JSON.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -9,6 +9,15 @@ pub fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The instant `after` from now; for an absurd `after` (a timeout of
+/// centuries), a century from now instead of an overflow.
+pub fn deadline(after: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
 }
 
 /// Parses `"90s"`, `"5m"`, `"1h 30m"`, or a bare number of seconds.
@@ -69,6 +78,12 @@ mod tests {
         assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn deadlines_never_overflow() {
+        assert!(deadline(Duration::from_secs(1)) > Instant::now());
+        assert!(deadline(Duration::MAX) > Instant::now());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
     optional_token, parse_base_url, required_token, vendor_error, with_path,
 };
 use crate::config::{FieldError, SecretName, from_table};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::log::sanitize_remote;
 use crate::secret::Secret;
@@ -245,7 +245,12 @@ struct TokenResponse {
     refresh_expiration: Option<serde_json::Value>,
 }
 
-fn parse_token(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+pub(crate) fn parse_token(
+    resp: &Response,
+    endpoint: &str,
+    now: u64,
+    hint: &str,
+) -> Result<TokenSet> {
     if !(200..300).contains(&resp.status) {
         return Err(vendor_error(resp, endpoint, hint));
     }
@@ -310,22 +315,12 @@ impl Provider for Primaerp {
         }
     }
 
-    /// A refresh whose answer was lost or unusable may still have spent
-    /// the single-use token, so it is never retried: a new login follows at
-    /// once and its refresh token replaces the spent one.
+    /// Sent once (not idempotent): a refresh whose answer was lost or
+    /// unusable may still have spent the single-use token, so the session
+    /// never sends it again and logs in instead (see `session`).
     fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
         let rt = Some(("refresh_token", refresh_token));
-        match self.get_token(ctx, REFRESH_PATH, rt, None) {
-            Err(e) if e.kind == Kind::Network => {
-                crate::debug!(
-                    "profile '{}': the refresh failed ({}); the refresh token may be spent, logging in instead",
-                    ctx.profile.name,
-                    e.message
-                );
-                self.login(ctx)
-            }
-            other => other,
-        }
+        self.get_token(ctx, REFRESH_PATH, rt, None)
     }
 
     fn single_use_refresh(&self) -> bool {
@@ -344,6 +339,7 @@ impl Provider for Primaerp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Kind;
 
     fn parse(s: &str) -> Result<Primaerp, String> {
         crate::providers::parse_for_test(Primaerp::from_table, s)

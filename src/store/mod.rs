@@ -122,7 +122,12 @@ impl<'a> Secrets<'a> {
                     profile.name
                 ))
                 .hint(format!("export {var}=… before running authtool"))),
-                Err(_) => Err(Error::login_required(format!(
+                Err(std::env::VarError::NotUnicode(_)) => Err(Error::login_required(format!(
+                    "profile '{}': environment variable ${var} (from `{key}_env`) is not valid UTF-8",
+                    profile.name
+                ))
+                .hint(format!("export {var}=… with the secret as UTF-8 text"))),
+                Err(std::env::VarError::NotPresent) => Err(Error::login_required(format!(
                     "profile '{}': environment variable ${var} (from `{key}_env`) is not set",
                     profile.name
                 ))
@@ -189,7 +194,7 @@ fn run_secret_command(profile: &str, key: &str, cmd: &str, timeout: Duration) ->
         let _ = (&mut stdout).take(1024 * 1024).read_to_end(&mut buf);
         buf
     });
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::timefmt::deadline(timeout);
     let status = loop {
         match child.try_wait()? {
             Some(status) => break status,
