@@ -20,6 +20,10 @@
 //! - [`curl`]: run `curl` against a fake server and parse its answer.
 //! - [`connect`], [`lbm`], [`primaerp`], [`lrs`]: strict fakes of the four
 //!   vendors (`FakeConnect`, `FakeLbm`, `FakePrimaerp`, `FakeLrs`).
+//! - [`tls`]: HTTPS in front of any fake (`TlsFront`), with a CA made in the
+//!   test; [`proxy`]: a `CONNECT` proxy that counts tunnels (`ConnectProxy`).
+//! - [`providers`]: one profile per provider against its fake
+//!   (`ProviderCase`), for tests that must hold for every provider.
 //!
 //! A new vendor fake is one more file implementing [`fake::Vendor`] on top of
 //! the helpers in [`codec`] and [`tokens`].
@@ -35,6 +39,9 @@ pub mod lbm;
 pub mod lrs;
 pub mod oauth2;
 pub mod primaerp;
+pub mod providers;
+pub mod proxy;
+pub mod tls;
 pub mod tokens;
 mod wire;
 
@@ -50,6 +57,9 @@ pub use lbm::{FakeLbm, LbmClient, LbmCounters};
 pub use lrs::{FakeLrs, LrsCounters, LrsUser};
 pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
 pub use primaerp::{FakePrimaerp, PrimaerpCounters};
+pub use providers::{AnyFake, ProviderCase};
+pub use proxy::ConnectProxy;
+pub use tls::{TestPki, TlsFront};
 pub use tokens::{
     AccessGrant, AccessTokens, RefreshError, RefreshTokens, TokenError, require_bearer,
 };

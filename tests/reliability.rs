@@ -1,0 +1,572 @@
+//! Reliability under load and abuse (issue 6): storms of concurrent
+//! processes, processes killed mid-renewal, lock hygiene, and what happens
+//! to a refresh token whose answer was lost or that the server refused.
+//!
+//! Expiry is real: a fake issues tokens with a zero lifetime (already
+//! expired when authtool next looks), then normal ones again.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use support::providers::{ERP_PASSWORD, ORG_PASSWORD, ORG_SECRET};
+use support::*;
+
+fn run(env: &TestEnv, args: &[&str]) -> Output {
+    env.cmd().args(args).output().unwrap()
+}
+
+fn ok(env: &TestEnv, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn spawn(env: &TestEnv, args: &[&str]) -> Child {
+    env.command_for(authtool_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Every process succeeded, printed the same thing and nothing on stderr
+/// that looks like a panic; returns that output.
+fn all_agree(outputs: &[Output]) -> String {
+    for out in outputs {
+        assert!(out.status.success(), "{}", transcript(out));
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{}",
+            transcript(out)
+        );
+    }
+    let printed: BTreeSet<&[u8]> = outputs.iter().map(|o| o.stdout.as_slice()).collect();
+    assert_eq!(printed.len(), 1, "different outputs: {printed:?}");
+    String::from_utf8_lossy(&outputs[0].stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Storms
+
+const STORM: usize = 200;
+
+/// Expires the cached token for real (one token with a zero lifetime),
+/// then starts 200 processes at once with `args` against a slow server;
+/// returns what they all printed.
+fn storm(case: &ProviderCase, args: &[&str]) -> String {
+    case.fake.set_lifetime(0);
+    let env = case.env("");
+    ok(&env, &["token"]);
+    case.fake.set_lifetime(3600);
+    // A slow answer keeps the race window open while all of them pile up.
+    case.fake.set_delay(Duration::from_millis(300));
+    let started = Instant::now();
+    let outputs = env.run_concurrently(STORM, args);
+    eprintln!(
+        "{STORM} processes on an expired {} token: {:?}",
+        case.provider,
+        started.elapsed()
+    );
+    all_agree(&outputs)
+}
+
+#[test]
+fn storm_of_200_on_an_expired_single_use_refresh_token_refreshes_exactly_once() {
+    let case = ProviderCase::primaerp();
+    let AnyFake::Primaerp(server) = &case.fake else {
+        unreachable!()
+    };
+    let query = storm(&case, &["token", "--format", "query"]);
+    assert_eq!(
+        query.trim_end(),
+        format!("token={}", server.last_access_token().unwrap())
+    );
+    let c = server.counters();
+    assert_eq!(
+        (c.logins, c.refresh_requests, c.refreshes, c.refresh_reuse),
+        (1, 1, 1, 0),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn storm_of_200_on_an_expired_token_without_refresh_logs_in_exactly_once() {
+    let case = ProviderCase::connect_enterprise();
+    let AnyFake::Connect(server) = &case.fake else {
+        unreachable!()
+    };
+    let header = storm(&case, &["header"]);
+    assert_eq!(
+        header.trim_end(),
+        format!(
+            "Authorization: Bearer {}",
+            server.last_access_token().unwrap()
+        )
+    );
+    let c = server.counters();
+    assert_eq!((c.login_requests, c.logins), (2, 2), "{c:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Crashes
+
+/// A small deterministic generator (xorshift), seeded from the clock and
+/// printed, so a failing run can be replayed with AUTHTOOL_TEST_SEED.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Self {
+        let seed = std::env::var("AUTHTOOL_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("random seed: AUTHTOOL_TEST_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every `.json` file under the cache and data dirs parses.
+fn assert_files_parse(env: &TestEnv) {
+    let mut seen = 0;
+    for dir in [env.cache_dir().join("tokens"), env.data_dir()] {
+        for entry in fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = fs::read(&path).unwrap();
+                serde_json::from_slice::<serde_json::Value>(&text).unwrap_or_else(|e| {
+                    panic!(
+                        "{} does not parse ({e}): {}",
+                        path.display(),
+                        String::from_utf8_lossy(&text)
+                    )
+                });
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 2, "expected the token cache and secrets.json");
+}
+
+/// How long one renewal takes here (the median of three).
+fn renewal_time(env: &TestEnv) -> Duration {
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let t0 = Instant::now();
+            ok(env, &["token"]);
+            t0.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[1]
+}
+
+/// Runs `renewals` renewals, `parallel` at a time, each killed (SIGKILL) at
+/// a random moment between its start and 1.3 times the time a renewal
+/// takes (so some finish); returns how many were killed.
+fn renew_and_kill(env: &TestEnv, renewals: usize, parallel: usize, rng: &mut Rng) -> usize {
+    let window = renewal_time(env).as_micros() as u64 * 13 / 10;
+    let mut killed = 0;
+    let mut started = 0;
+    while started < renewals {
+        let batch: Vec<(Child, Duration)> = (0..parallel.min(renewals - started))
+            .map(|_| {
+                let after = Duration::from_micros(rng.below(window));
+                (spawn(env, &["token"]), after)
+            })
+            .collect();
+        started += batch.len();
+        let t0 = Instant::now();
+        let mut batch = batch;
+        batch.sort_by_key(|(_, after)| *after);
+        for (child, after) in &mut batch {
+            if let Some(wait) = after.checked_sub(t0.elapsed()) {
+                std::thread::sleep(wait);
+            }
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                killed += 1;
+            }
+        }
+        for (child, _) in batch {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+                "{}",
+                transcript(&out)
+            );
+        }
+    }
+    killed
+}
+
+/// Kills processes mid-renewal, then checks that every file parses, that
+/// every later call works, that no refresh token was ever sent twice, and
+/// that temp files left by killed writers are cleaned up.
+fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
+    case.fake.set_lifetime(0);
+    let env = case.env("");
+    ok(&env, &["token"]);
+    // Every call renews; a slow answer leaves time to die mid-request.
+    case.fake.set_delay(Duration::from_millis(25));
+    let mut rng = Rng::new();
+    let killed = renew_and_kill(&env, 200, 2, &mut rng);
+    eprintln!("{}: killed {killed} of 200 renewals", case.provider);
+    assert!(
+        (20..=190).contains(&killed),
+        "the kill timer missed: {killed} killed"
+    );
+    case.fake.set_delay(Duration::ZERO);
+
+    assert_files_parse(&env);
+    for _ in 0..5 {
+        ok(&env, &["token"]);
+    }
+    assert_files_parse(&env);
+    assert_eq!(reuse(), 0, "a refresh token was sent twice");
+
+    // Temp files of killed writers are removed once stale (a minute old).
+    let dirs = [env.cache_dir().join("tokens"), env.data_dir()];
+    let left: Vec<PathBuf> = dirs.iter().flat_map(|d| temp_files(d)).collect();
+    eprintln!(
+        "{}: {} temp files left by killed writers",
+        case.provider,
+        left.len()
+    );
+    let long_ago = SystemTime::now() - Duration::from_secs(3600);
+    for path in &left {
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(long_ago).unwrap();
+    }
+    case.fake.set_lifetime(3600);
+    ok(&env, &["token"]);
+    for dir in &dirs {
+        assert_eq!(temp_files(dir), Vec::<PathBuf>::new());
+    }
+    // And the renewed token is served from the cache.
+    let before = case.fake.request_count();
+    ok(&env, &["token"]);
+    assert_eq!(case.fake.request_count(), before);
+}
+
+#[test]
+fn killing_primaerp_renewals_at_random_points_loses_nothing() {
+    let case = ProviderCase::primaerp();
+    let AnyFake::Primaerp(server) = &case.fake else {
+        unreachable!()
+    };
+    survives_kills(&case, || server.counters().refresh_reuse);
+}
+
+#[test]
+fn killing_oauth2_renewals_at_random_points_loses_nothing() {
+    let case = ProviderCase::oauth2("basic");
+    let AnyFake::OAuth2(server) = &case.fake else {
+        unreachable!()
+    };
+    survives_kills(&case, || server.counters().refresh_reuse);
+}
+
+// ---------------------------------------------------------------------------
+// Lock hygiene
+
+fn org_env(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file")
+        .set_env("ORG_SECRET", ORG_SECRET);
+    env.write_config(&format!(
+        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"org-client\"\nclient_secret_env = \"ORG_SECRET\"\n{extra}",
+        server.token_url()
+    ));
+    env
+}
+
+#[test]
+fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
+    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET).lifetime_secs(0));
+    let env = org_env(&server, "timeout = \"1s\"\n");
+    ok(&env, &["token"]);
+    // Another process holds the renewal lock and never lets go.
+    let lock_path = env.cache_dir().join("tokens").join("org.lock");
+    let holder = fs::File::options().write(true).open(&lock_path).unwrap();
+    holder.lock().unwrap();
+    fs::write(&lock_path, "4242\n").unwrap();
+
+    let started = Instant::now();
+    let out = run(&env, &["token"]);
+    let waited = started.elapsed();
+    let stderr = support::providers::assert_fails(
+        &out,
+        5,
+        &[
+            "profile 'org': another authtool process is renewing its token",
+            "gave up after waiting 7s for authtool process 4242",
+            "kill 4242",
+        ],
+        &[ORG_SECRET],
+    );
+    // timeout 1s: one refresh + one login + 5s for the store.
+    assert!(
+        waited >= Duration::from_secs(7) && waited < Duration::from_secs(12),
+        "waited {waited:?}\n{stderr}"
+    );
+    assert_eq!(server.counters().token_requests, 1);
+
+    // A fresh cached token is read without the lock, stuck holder or not.
+    server.with_vendor(|v| v.lifetime_secs = 3600);
+    holder.unlock().unwrap();
+    let fresh = ok(&env, &["token"]);
+    holder.lock().unwrap();
+    let started = Instant::now();
+    assert_eq!(ok(&env, &["token"]), fresh);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_lock_holder_that_dies_releases_the_lock() {
+    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET));
+    let env = org_env(&server, "timeout = \"30s\"\n");
+    // The first process takes the lock and hangs in its request.
+    server.script(vec![Fault::Delay(Duration::from_secs(20))]);
+    let mut holder = spawn(&env, &["token"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.request_count() == 0 {
+        assert!(Instant::now() < deadline, "the first process never asked");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // The lock died with its holder: the next call goes straight through.
+    let started = Instant::now();
+    let token = ok(&env, &["token"]);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(token.trim_end(), server.last_access_token().unwrap());
+}
+
+// ---------------------------------------------------------------------------
+// Refresh tokens that are lost, dead or rotated elsewhere
+
+/// An oauth2 profile with the password grant; the password in $ORG_PASSWORD.
+fn password_env(server: &FakeServer<FakeOAuth2>) -> TestEnv {
+    let mut env = org_env(
+        server,
+        "grant = \"password\"\nusername = \"alice\"\npassword_env = \"ORG_PASSWORD\"\n",
+    );
+    env.set_env("ORG_PASSWORD", ORG_PASSWORD);
+    env
+}
+
+fn password_server() -> FakeServer<FakeOAuth2> {
+    FakeServer::start(
+        FakeOAuth2::new("org-client", ORG_SECRET)
+            .with_user("alice", ORG_PASSWORD)
+            .lifetime_secs(600),
+    )
+}
+
+#[test]
+fn a_rejected_refresh_token_logs_in_again_when_it_can() {
+    let server = password_server();
+    let env = password_env(&server);
+    ok(&env, &["token"]);
+    server.with_vendor(|v| v.refresh.revoke_all());
+    let out = run(&env, &["token", "--min-ttl", "1h", "-v"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the refresh token was rejected"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("logging in again"), "{stderr}");
+    let c = server.counters();
+    assert_eq!(
+        (c.logins, c.refreshes, c.refresh_unknown),
+        (2, 0, 1),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn a_rejected_refresh_token_without_credentials_is_exit_3_and_never_sent_again() {
+    let server = password_server();
+    let mut env = password_env(&server);
+    ok(&env, &["token"]);
+    let dead = server.last_refresh_token().unwrap();
+    server.with_vendor(|v| v.refresh.revoke_all());
+    env.remove_env("ORG_PASSWORD");
+    let out = run(&env, &["token", "--min-ttl", "1h"]);
+    support::providers::assert_fails(
+        &out,
+        3,
+        &[
+            "$ORG_PASSWORD",
+            "the refresh token was not accepted either",
+            "invalid_grant",
+            "hint: export ORG_PASSWORD",
+        ],
+        &[ORG_SECRET, ORG_PASSWORD, &dead],
+    );
+    // The dead refresh token is gone from the store: never sent again.
+    let store = fs::read_to_string(env.data_dir().join("secrets.json")).unwrap();
+    assert!(!store.contains(&dead));
+    let before = server.counters().token_requests;
+    let out = run(&env, &["token", "--min-ttl", "1h"]);
+    support::providers::assert_fails(&out, 3, &["$ORG_PASSWORD"], &[ORG_SECRET]);
+    assert_eq!(server.counters().token_requests, before);
+    // With the password back, a login recovers.
+    env.set_env("ORG_PASSWORD", ORG_PASSWORD);
+    ok(&env, &["token", "--min-ttl", "1h"]);
+    assert_eq!(server.counters().logins, 2);
+}
+
+#[test]
+fn a_refresh_rotated_by_another_authtool_meanwhile_is_picked_up_from_the_store() {
+    // Two authtools share the secret store but not the cache dir (another
+    // XDG_CACHE_HOME: a container, sudo), so not the renewal lock either.
+    let server = password_server();
+    let env_a = password_env(&server);
+    ok(&env_a, &["token"]);
+    let mut env_b = password_env(&server);
+    for (name, value) in env_a.env_vars() {
+        if name == "XDG_DATA_HOME" || name == "AUTHTOOL_CONFIG" {
+            env_b.set_env(name, value);
+        }
+    }
+    let cache_a = env_a.cache_dir().join("tokens/org.json");
+    let cache_b = env_b.cache_dir().join("tokens/org.json");
+    fs::create_dir_all(cache_b.parent().unwrap()).unwrap();
+    fs::copy(&cache_a, &cache_b).unwrap();
+
+    // A sends the shared refresh token, slowly; B rotates it meanwhile.
+    server.script(vec![Fault::Delay(Duration::from_millis(1500))]);
+    let a = spawn(&env_a, &["token", "--min-ttl", "1h", "-v"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.request_count() < 2 {
+        assert!(Instant::now() < deadline, "A never asked");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    ok(&env_b, &["token", "--min-ttl", "1h"]);
+    let a = a.wait_with_output().unwrap();
+    assert!(a.status.success(), "{}", transcript(&a));
+    let stderr = String::from_utf8_lossy(&a.stderr);
+    assert!(
+        stderr.contains("another process stored a newer refresh token"),
+        "{stderr}"
+    );
+    let c = server.counters();
+    // B's refresh, then A's with the token B stored; A's first try was
+    // refused as a reuse; nobody had to log in again.
+    assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (1, 2, 1), "{c:?}");
+}
+
+#[test]
+fn a_lost_single_use_refresh_answer_is_never_resent() {
+    let case = ProviderCase::primaerp();
+    let AnyFake::Primaerp(server) = &case.fake else {
+        unreachable!()
+    };
+    case.fake.set_lifetime(0);
+    let mut env = case.env("");
+    ok(&env, &["token"]);
+    let first_rt = server.last_refresh_token().unwrap();
+
+    // The refresh answer is lost (the connection drops): not retried,
+    // logged in at once instead.
+    case.fake
+        .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
+    ok(&env, &["token"]);
+    let c = server.counters();
+    assert_eq!(
+        (c.logins, c.refresh_requests, c.refresh_reuse),
+        (2, 0, 0),
+        "{c:?}"
+    );
+    assert_eq!(server.requests_to("/v1/auth/refreshtoken").len(), 1);
+
+    // Again, now with no password to log in with: exit 5, and the next
+    // call does not send that refresh token again (it may be spent).
+    case.fake
+        .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
+    env.remove_env("ERP_PASSWORD");
+    let out = run(&env, &["token"]);
+    support::providers::assert_fails(
+        &out,
+        5,
+        &["closed before the whole answer arrived"],
+        &case.secret_values(),
+    );
+    let sent = server.requests_to("/v1/auth/refreshtoken").len();
+    let out = run(&env, &["token"]);
+    support::providers::assert_fails(
+        &out,
+        3,
+        &["$ERP_PASSWORD", "may be spent", "valid only once"],
+        &case.secret_values(),
+    );
+    assert_eq!(server.requests_to("/v1/auth/refreshtoken").len(), sent);
+    // A login recovers; its refresh token is used from then on.
+    env.set_env("ERP_PASSWORD", ERP_PASSWORD);
+    ok(&env, &["token"]);
+    ok(&env, &["token"]);
+    let c = server.counters();
+    assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (3, 1, 0), "{c:?}");
+    assert!(!server.with_vendor(|v| v.refresh.all().is_empty()));
+    assert_ne!(server.last_refresh_token().unwrap(), first_rt);
+}
+
+#[test]
+fn a_lost_oauth2_refresh_answer_is_tried_once_more_only_without_credentials() {
+    let server = password_server();
+    let mut env = password_env(&server);
+    ok(&env, &["token"]);
+    // The answer to the refresh is lost, and there is no password to log
+    // in with: exit 5, the refresh token kept.
+    server.script(vec![Fault::Drop]);
+    env.remove_env("ORG_PASSWORD");
+    let out = run(&env, &["token", "--min-ttl", "1h"]);
+    support::providers::assert_fails(&out, 5, &["closed before"], &[ORG_SECRET]);
+    // Next time: still nothing to log in with, and an OAuth2 refresh token
+    // is valid until used — the dropped request never reached the server —
+    // so it is tried once more, and works.
+    let out = run(&env, &["token", "--min-ttl", "1h", "-v"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("got no answer"), "{stderr}");
+    assert!(
+        stderr.contains("trying the refresh token once more"),
+        "{stderr}"
+    );
+    let c = server.counters();
+    assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (1, 1, 0), "{c:?}");
+}
