@@ -217,7 +217,6 @@ struct Demo<'a> {
 
 struct Ran {
     success: bool,
-    stdout: Vec<u8>,
 }
 
 impl Demo<'_> {
@@ -228,10 +227,7 @@ impl Demo<'_> {
             Ok(out) => out,
             Err(e) => {
                 println!("  (could not run authtool: {e})\n");
-                return Ran {
-                    success: false,
-                    stdout: Vec::new(),
-                };
+                return Ran { success: false };
             }
         };
         print!("{}", indent(&String::from_utf8_lossy(&out.stdout)));
@@ -244,7 +240,6 @@ impl Demo<'_> {
         println!();
         Ran {
             success: out.status.success(),
-            stdout: out.stdout,
         }
     }
 
