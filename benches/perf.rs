@@ -150,10 +150,14 @@ impl Bench {
             "default_profile = \"org\"",
             &format!("default_profile = \"{PROFILE}\""),
         );
-        env.write_config(&format!(
-            "{example}\n# The profile the benchmark uses: the loopback fake server.\n[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\n",
+        let profile = format!(
+            "[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\n",
             server.token_url()
+        );
+        env.write_config(&format!(
+            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}"
         ));
+        env.write_file("small.toml", &profile);
         env.write_file(
             "gh/hosts.yml",
             &format!(
@@ -168,9 +172,18 @@ impl Bench {
         };
         // Fill the cache; then every command must print the same token.
         let token = bench.run(&bench.authtool, &["token", "-p", PROFILE])?;
+        let small = bench.small_config().display().to_string();
         for (program, args) in [
             (&bench.authtool, &["token", "-p", PROFILE][..]),
             (&bench.reference, &["token", "-p", PROFILE][..]),
+            (
+                &bench.authtool,
+                &["token", "--config", &small, "-p", PROFILE][..],
+            ),
+            (
+                &bench.reference,
+                &["token", "--config", &small, "-p", PROFILE][..],
+            ),
         ] {
             let again = bench.run(program, args)?;
             if again != token {
@@ -238,13 +251,19 @@ impl Bench {
         std::fs::write(&path, entry.to_string()).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// A config holding only the `bench` profile, without comments: the
+    /// same profile, so the same cached token.
+    fn small_config(&self) -> PathBuf {
+        self.env.root().join("small.toml")
+    }
+
     /// The command line of authtool's cached call, for hyperfine.
     fn authtool_line(&self, extra: &str) -> String {
         format!("{} token {extra}-p {PROFILE}", self.authtool.display())
     }
 
-    fn reference_line(&self) -> String {
-        format!("{} token -p {PROFILE}", self.reference.display())
+    fn reference_line(&self, extra: &str) -> String {
+        format!("{} token {extra}-p {PROFILE}", self.reference.display())
     }
 
     fn curl_line(&self) -> String {
@@ -452,13 +471,23 @@ fn run_all() -> Res<()> {
     let started = utc_now();
     let bench = Bench::new()?;
 
-    // 1. The cached path against its floor and against gh.
+    // 1. The cached path against its floor and against gh; and both with a
+    // config holding only the measured profile.
+    let small = format!("--config {} ", bench.small_config().display());
     let cached = bench.hyperfine(
         "cached",
         &[
             ("authtool token (cached)", bench.authtool_line("")),
-            ("reference (benches/reference.rs)", bench.reference_line()),
+            ("reference (benches/reference.rs)", bench.reference_line("")),
             ("gh auth token", "gh auth token".to_string()),
+            (
+                "authtool token, one-profile config",
+                bench.authtool_line(&small),
+            ),
+            (
+                "reference, one-profile config",
+                bench.reference_line(&small),
+            ),
         ],
         rounds,
         runs,
@@ -563,6 +592,8 @@ fn profile() -> Res<()> {
             .arg(&bench.authtool)
             .args(args)
             .stdin(Stdio::null())
+            // The token is not what a profile is about.
+            .stdout(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run {program}: {e}"))?;
         Ok(out)
@@ -617,6 +648,7 @@ fn profile() -> Res<()> {
         .args(["stat", "-r", "200"])
         .arg(&bench.reference)
         .args(args)
+        .stdout(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run perf: {e}"))?;
     save("perf-stat-reference.txt", &out)?;

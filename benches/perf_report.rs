@@ -79,7 +79,24 @@ pub fn cpu_model() -> String {
 }
 
 pub fn utc_now() -> String {
-    tool_version("date", "-u").replace("  ", " ")
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(|| "?".into(), |s| s.trim().to_string())
+}
+
+/// This process's niceness (inherited by everything it runs).
+pub fn niceness() -> i32 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after_name = s.rsplit_once(')')?.1.to_string();
+            // Field 19 of the file; the first one after the name is field 3.
+            after_name.split_whitespace().nth(16)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 pub fn verdict(ok: bool) -> &'static str {
@@ -132,7 +149,8 @@ impl Report {
         let _ = writeln!(s, "## Results\n");
         let _ = writeln!(
             s,
-            "Measured {} (UTC) on {} ({} CPUs), load average {} before and {} after; \
+            "Measured {} on {} ({} CPUs), load average {} before and {} after \
+             (other engineers building on the same machine), at niceness {}; \
              {}, {}, {}. Each group is {} interleaved hyperfine rounds × {} runs per command \
              (`-N`, no shell), the order reversed every other round; medians pool all rounds.\n",
             self.started,
@@ -140,6 +158,7 @@ impl Report {
             std::thread::available_parallelism().map_or(0, |n| n.get()),
             self.load_before,
             self.load_after,
+            niceness(),
             tool_version("hyperfine", "--version"),
             tool_version("gh", "--version"),
             tool_version("curl", "--version")
@@ -241,6 +260,16 @@ impl Report {
                     ms(mean(&sample.user)),
                     ms(mean(&sample.system)),
                     ratio
+                );
+            }
+            if let [at, reference, _, at_small, ref_small] = &group[..] {
+                let _ = writeln!(
+                    s,
+                    "\nThe first two rows read the example config (`config.example.toml`: eight profiles, \
+                     half comments, plus `bench`); the last two a config holding only `bench`. \
+                     authtool/reference: {:.2}× with the example config, {:.2}× with the one-profile config.",
+                    at.median() / reference.median(),
+                    at_small.median() / ref_small.median()
                 );
             }
             let _ = writeln!(s, "\n<details><summary>command lines</summary>\n");

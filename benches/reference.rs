@@ -1,5 +1,6 @@
 //! The floor for a cached `authtool token`: the least any credential helper
-//! must do on a cache hit. It finds and reads the same config file, reads
+//! must do on a cache hit. It finds (`--config`, `$AUTHTOOL_CONFIG`, the XDG
+//! default) and reads the same config file, reads
 //! the same cache file (`<cache>/authtool/tokens/<profile>.json`) and prints
 //! the access token and a newline — no config parsing, no JSON parsing, no
 //! expiry or fingerprint check, no argument parser. `benches/run.sh` builds
@@ -29,10 +30,16 @@ fn run() -> Result<(), String> {
         .iter()
         .position(|a| a == "-p")
         .and_then(|i| args.get(i + 1))
-        .ok_or("usage: bench-reference token -p PROFILE")?;
+        .ok_or("usage: bench-reference token [--config PATH] -p PROFILE")?;
     let profile = profile.to_str().ok_or("the profile is not UTF-8")?;
 
-    let config = env_path("AUTHTOOL_CONFIG")
+    let flag = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let config = flag
+        .or_else(|| env_path("AUTHTOOL_CONFIG"))
         .or_else(|| xdg("XDG_CONFIG_HOME", ".config").map(|d| d.join("authtool/config.toml")))
         .ok_or("no config path")?;
     let config = std::fs::read(&config).map_err(|e| format!("{}: {e}", config.display()))?;
