@@ -67,12 +67,15 @@ impl<'de> Deserialize<'de> for Dur {
                 "expected a duration like \"90s\", \"5m\" or a number of seconds",
             )
         })?;
-        match raw {
-            Raw::Secs(s) => Ok(Dur(Duration::from_secs(s))),
-            Raw::Text(t) => timefmt::parse_duration(&t)
-                .map(Dur)
-                .map_err(serde::de::Error::custom),
+        let d = match raw {
+            Raw::Secs(s) => Duration::from_secs(s),
+            Raw::Text(t) => timefmt::parse_duration(&t).map_err(serde::de::Error::custom)?,
+        };
+        // Larger values are typos, and would overflow the arithmetic on them.
+        if d.as_secs() > crate::providers::MAX_LIFETIME_SECS {
+            return Err(serde::de::Error::custom("more than 100 years"));
         }
+        Ok(Dur(d))
     }
 }
 
@@ -523,12 +526,27 @@ impl Config {
             ));
         }
         for url in &common.urls {
-            if url::Url::parse(url).is_err() {
+            // A URL without a host (`mailto:x`, `a:b`) could never match.
+            if crate::urlmatch::Target::parse(url).is_none() {
                 return Err(located(
                     Some("urls"),
                     format!(
-                        "`{url}` in urls is not an absolute URL (like https://git.example.com/)"
+                        "`{url}` in urls is not an absolute URL with a host (like https://git.example.com/)"
                     ),
+                ));
+            }
+        }
+        // git's credential protocol is one `key=value` per line.
+        for (key, value) in [
+            ("git_username", &common.git_username),
+            ("docker_username", &common.docker_username),
+        ] {
+            if let Some(v) = value
+                && v.chars().any(char::is_control)
+            {
+                return Err(located(
+                    Some(key),
+                    format!("`{key}` may not contain a line break or other control character"),
                 ));
             }
         }

@@ -12,6 +12,8 @@ pub mod envvars;
 pub mod error;
 pub mod fast_args;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod jwt;
 pub mod log;

@@ -38,6 +38,12 @@ pub const DEFAULT_USERNAME: &str = "oauth2";
 /// The store-mode namespace (index file and account prefix).
 const NAMESPACE: &str = "git-credential";
 
+/// The fuzz target's body (`crate::fuzzing::git_credential`): inside this
+/// module so it drives the private parser and answer writer.
+#[doc(hidden)]
+#[path = "../fuzzing/git_credential.rs"]
+pub mod fuzz;
+
 pub fn run(g: &Global, args: &GitCredentialArgs) -> Result<Outcome> {
     let op = args.operation.as_str();
     if !matches!(op, "get" | "store" | "erase") {

@@ -138,7 +138,12 @@ fn has_errors(errors: &serde_json::Value) -> bool {
 }
 
 /// Parses the login answer.
-fn parse_login(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+pub(crate) fn parse_login(
+    resp: &Response,
+    endpoint: &str,
+    now: u64,
+    hint: &str,
+) -> Result<TokenSet> {
     if !(200..300).contains(&resp.status) {
         return Err(vendor_error(resp, endpoint, hint));
     }

@@ -160,7 +160,12 @@ struct TokenResponse {
     refresh_token: Option<Secret>,
 }
 
-fn parse_token(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+pub(crate) fn parse_token(
+    resp: &Response,
+    endpoint: &str,
+    now: u64,
+    hint: &str,
+) -> Result<TokenSet> {
     if !(200..300).contains(&resp.status) {
         return Err(vendor_error(resp, endpoint, hint));
     }

@@ -1,0 +1,444 @@
+//! Entry points for the fuzz targets in `fuzz/` and for their regression
+//! test (`tests/fuzz_regressions.rs`), which replays every saved input
+//! under plain `cargo test`. Not part of the interface: hidden from the docs.
+//!
+//! Each function takes arbitrary bytes and drives one parser the way the
+//! program does. It must never panic; on top of that it asserts (with
+//! `assert!`, so a violation is a crash the fuzzer reports) the properties
+//! the rest of the program relies on:
+//!
+//! - errors have the documented kind, and their text is terminal-safe
+//!   (no control characters from remote input);
+//! - a token any provider accepts is non-empty, printable and without
+//!   whitespace, and every output format carries it intact (raw, headers,
+//!   JSON, `export` for sh, curl config, query, ExecCredential);
+//! - the values a validated profile hands to the rest of the program are
+//!   usable there (durations that cannot overflow, headers and git
+//!   usernames without line breaks, `urls` that can match);
+//! - git-credential answers never hold a line break or NUL inside a value,
+//!   and git reads back exactly what was written.
+
+use crate::config::Config;
+use crate::error::{Error, Kind};
+use crate::http::Response;
+use crate::output::{self, Format, View};
+use crate::providers::{self, Presentation, Provider, TokenSet};
+use crate::secret::Secret;
+use crate::session;
+use crate::urlmatch::Target;
+use clap::ValueEnum;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// "Now" for every parser: a fixed, realistic clock (2023-11-14), so that
+/// a crash replays identically.
+pub const NOW: u64 = 1_700_000_000;
+
+/// A fuzz target's body: arbitrary bytes in, a panic on a violation.
+pub type FuzzTarget = fn(&[u8]);
+
+/// The fuzz targets, by the name of their file in `fuzz/fuzz_targets/`
+/// (and of their directories under `fuzz/seeds/` and `fuzz/regressions/`).
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
+    ("config", config),
+    ("jwt", jwt),
+    ("oauth2_response", oauth2_response),
+    ("connect_enterprise_response", connect_enterprise_response),
+    ("primaerp_response", primaerp_response),
+    ("lrs_connect_response", lrs_connect_response),
+    ("git_credential", git_credential),
+];
+
+/// git-credential input (`get`/`store`/`erase` requests on stdin).
+pub use crate::commands::git_credential::fuzz::git_credential;
+
+// ---- config ----------------------------------------------------------------
+
+/// A config file: parsed, then every profile validated, as
+/// `authtool config check` does.
+pub fn config(data: &[u8]) {
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
+    let config = match Config::parse(Path::new("/fuzz/config.toml"), source.to_string()) {
+        Ok(c) => c,
+        Err(e) => return assert_error(&e, &[Kind::Config], false),
+    };
+    for name in config.profile_names() {
+        let profile = match config.profile(&name) {
+            Ok(p) => p,
+            Err(e) => {
+                assert_error(&e, &[Kind::Config], false);
+                continue;
+            }
+        };
+        let common = &profile.common;
+        // session: the renewal lock waits `timeout * 2 + 5s`; a token
+        // without an expiry lives `token_lifetime` from now.
+        assert!(
+            common
+                .timeout
+                .checked_mul(2)
+                .and_then(|d| d.checked_add(Duration::from_secs(5)))
+                .is_some(),
+            "timeout {:?} overflows the lock wait",
+            common.timeout
+        );
+        let lifetime = common.token_lifetime.as_secs();
+        assert!(
+            NOW.checked_add(lifetime).is_some(),
+            "token_lifetime {lifetime}s overflows an expiry"
+        );
+        let mut token = TokenSet::new(Secret::new("t"), NOW);
+        token.expires_at = Some(NOW + lifetime);
+        let _ = session::renew_at(&token, common.refresh_margin);
+        let _ = session::renewal_reason(&token, common.refresh_margin, None, NOW);
+        // git-credential and docker-credential write these as lines.
+        for name in [&common.git_username, &common.docker_username]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!has_line_break(name), "username {name:?} breaks a line");
+        }
+        // Every `urls` entry can match a request.
+        for url in &common.urls {
+            assert!(
+                Target::parse(url).is_some(),
+                "`{url}` in urls never matches"
+            );
+        }
+        let provider = profile.provider.provider();
+        let _ = (provider.endpoint(), provider.secret_names());
+        let _ = session::fingerprint(provider);
+        // Headers built from the profile (X-Customer) cannot be split.
+        let shown = provider.present(&token);
+        for (name, value) in shown.headers.iter().chain(&shown.query) {
+            assert!(
+                !name
+                    .chars()
+                    .chain(value.expose().chars())
+                    .any(char::is_control),
+                "header or query `{name}` from the config holds a control character"
+            );
+        }
+    }
+}
+
+fn has_line_break(s: &str) -> bool {
+    s.contains(['\n', '\r', '\0'])
+}
+
+// ---- JWT -------------------------------------------------------------------
+
+/// A token as `inspect` and the expiry fallback decode it.
+pub fn jwt(data: &[u8]) {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    let decoded = crate::jwt::decode(token);
+    let exp = crate::jwt::expiry(token);
+    if let Some(jwt) = &decoded {
+        assert_eq!(token.matches('.').count(), 2, "a JWT has three parts");
+        assert!(jwt.header.is_object() && jwt.claims.is_object());
+    }
+    if let Some(exp) = exp {
+        let claims = &decoded.as_ref().expect("an expiry comes from a JWT").claims;
+        let claim = claims.get("exp").expect("an expiry comes from `exp`");
+        assert!(claim.is_number(), "`exp` is a number");
+        if let Some(n) = claim.as_u64() {
+            assert_eq!(n, exp);
+        }
+    }
+}
+
+// ---- provider responses ----------------------------------------------------
+
+/// The endpoint named in messages.
+const ENDPOINT: &str = "https://auth.example.com/token";
+
+/// Splits `"<3 digits>\n<body>"` (the readable form the seeds and the saved
+/// crashes are written in) into a status and a body; anything else is a
+/// 200 answer with `data` as its body.
+pub fn status_and_body(data: &[u8]) -> (u16, &[u8]) {
+    match data {
+        [a, b, c, b'\n', body @ ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+            let status = [a, b, c]
+                .iter()
+                .fold(0u16, |n, d| n * 10 + u16::from(**d - b'0'));
+            (status, body)
+        }
+        _ => (200, data),
+    }
+}
+
+fn response(data: &[u8]) -> Response {
+    let (status, body) = status_and_body(data);
+    Response {
+        status,
+        content_type: "application/json".into(),
+        body: body.to_vec(),
+    }
+}
+
+/// A provider config for presenting tokens, parsed once.
+fn provider_config(
+    cell: &'static OnceLock<providers::ProviderConfig>,
+    id: &str,
+    toml: &str,
+) -> &'static dyn Provider {
+    cell.get_or_init(|| {
+        let table: toml::Table = toml::from_str(toml).expect("a valid table");
+        providers::parse_config(id, table)
+            .ok()
+            .expect("a valid provider config")
+    })
+    .provider()
+}
+
+fn oauth2_provider() -> &'static dyn Provider {
+    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
+    provider_config(
+        &CELL,
+        "oauth2",
+        "token_url = 'https://auth.example.com/token'\nclient_id = 'c'",
+    )
+}
+
+fn pipeline_lbm_provider() -> &'static dyn Provider {
+    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
+    provider_config(
+        &CELL,
+        "pipeline-lbm",
+        "environment = 'production'\ntenant = 'lbmsales'\nclient_id = 'c'",
+    )
+}
+
+/// An RFC 6749 token answer (`oauth2`, and `pipeline-lbm`, which is
+/// OAuth2 underneath and shares the parser).
+pub fn oauth2_response(data: &[u8]) {
+    let resp = response(data);
+    let parsed = providers::oauth2::parse_token_response(&resp, ENDPOINT, NOW);
+    if let Ok(token) = check_parsed(parsed, oauth2_provider()) {
+        check_token_set(&token, pipeline_lbm_provider());
+    }
+}
+
+/// A `connect-enterprise` login answer (`{"data":{"token":…},"errors":…}`).
+pub fn connect_enterprise_response(data: &[u8]) {
+    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
+    let provider = provider_config(
+        &CELL,
+        "connect-enterprise",
+        "environment = 'production'\nclient_id = 'c'",
+    );
+    let parsed = providers::connect_enterprise::parse_login(&response(data), ENDPOINT, NOW, "h");
+    let _ = check_parsed(parsed, provider);
+}
+
+/// A `primaerp` login or refresh answer (`/Date(ms)/` expiries); the body
+/// is also tried as a date on its own.
+pub fn primaerp_response(data: &[u8]) {
+    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
+    let provider = provider_config(&CELL, "primaerp", "tenant = 't'\nusername = 'u'");
+    let parsed = providers::primaerp::parse_token(&response(data), ENDPOINT, NOW, "h");
+    if let Ok(token) = check_parsed(parsed, provider) {
+        for at in [token.expires_at, token.refresh_expires_at]
+            .into_iter()
+            .flatten()
+        {
+            assert!(at <= NOW + providers::MAX_LIFETIME_SECS);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(status_and_body(data).1)
+        && let Some(secs) = providers::primaerp::parse_ms_date(text)
+    {
+        assert!(text.contains("Date("), "{text:?} is not a /Date()/");
+        let _ = crate::timefmt::rfc3339(secs);
+    }
+}
+
+/// An `lrs-connect` token answer (camelCase, `expiresIn` a string).
+pub fn lrs_connect_response(data: &[u8]) {
+    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
+    let provider = provider_config(&CELL, "lrs-connect", "username = 'u'");
+    let parsed = providers::lrs_connect::parse_token(&response(data), ENDPOINT, NOW, "h");
+    let _ = check_parsed(parsed, provider);
+}
+
+/// A parser's result: an error of the documented kind with terminal-safe
+/// text, or a token set that passes [`check_token_set`].
+fn check_parsed(parsed: crate::Result<TokenSet>, provider: &dyn Provider) -> Result<TokenSet, ()> {
+    match parsed {
+        Ok(token) => {
+            check_token_set(&token, provider);
+            Ok(token)
+        }
+        Err(e) => {
+            assert_error(&e, &[Kind::Network, Kind::Rejected], true);
+            Err(())
+        }
+    }
+}
+
+/// An error of one of `kinds`; when `remote` (its text may quote a server),
+/// without control characters.
+fn assert_error(e: &Error, kinds: &[Kind], remote: bool) {
+    assert!(kinds.contains(&e.kind), "unexpected kind {:?}: {e}", e.kind);
+    assert!(!e.message.is_empty());
+    if remote {
+        for text in std::iter::once(&e.message).chain(&e.hints) {
+            assert!(
+                !text.chars().any(char::is_control),
+                "control character in {text:?}"
+            );
+        }
+    }
+}
+
+/// A token a provider accepted: usable in a header, a shell variable and
+/// git's line protocol; it survives the cache file and every output format.
+fn check_token_set(token: &TokenSet, provider: &dyn Provider) {
+    let access = token.access_token.expose();
+    assert!(providers::check_token("access_token", access).is_ok());
+    if let Some(refresh) = &token.refresh_token {
+        assert!(providers::check_token("refresh_token", refresh.expose()).is_ok());
+    }
+    assert!(
+        !token.token_type.chars().any(char::is_control),
+        "token_type {:?}",
+        token.token_type
+    );
+    assert_eq!(token.issued_at, NOW);
+    // The cache file.
+    let cached = serde_json::to_string(token).expect("a token set encodes");
+    let back: TokenSet = serde_json::from_str(&cached).expect("a cached token set decodes");
+    assert_eq!(&back, token);
+    // What the session and the credential helpers compute from it.
+    let _ = session::renew_at(token, None);
+    let _ = session::renewal_reason(token, None, Some(Duration::from_secs(60)), NOW);
+    check_outputs(token, &provider.present(token), provider.id());
+}
+
+/// Renders `token` in every format and reads each back.
+fn check_outputs(token: &TokenSet, presentation: &Presentation, provider: &str) {
+    let access = token.access_token.expose();
+    let view = View {
+        profile: "fuzz",
+        provider,
+        token,
+        presentation,
+        now: NOW,
+        refresh_margin: None,
+    };
+    for &format in Format::value_variants() {
+        let out = match output::render(format, &view, true) {
+            Ok(out) => out,
+            Err(e) => {
+                assert!(
+                    matches!(format, Format::Header | Format::Query),
+                    "{format:?} failed: {e}"
+                );
+                assert_error(&e, &[Kind::Config], true);
+                continue;
+            }
+        };
+        assert!(out.ends_with('\n'), "{format:?} output ends with a newline");
+        let lines: Vec<&str> = out.lines().collect();
+        match format {
+            Format::Raw => assert_eq!(out, format!("{access}\n")),
+            Format::Header => {
+                assert_eq!(lines.len(), presentation.headers.len());
+                for (line, (name, value)) in lines.iter().zip(&presentation.headers) {
+                    assert_eq!(*line, format!("{name}: {}", value.expose()));
+                    assert!(!line.contains('\r'));
+                }
+            }
+            Format::Json => {
+                let v: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+                assert_eq!(v["access_token"], access);
+            }
+            Format::ExecCredential => {
+                let v: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+                assert_eq!(v["status"]["token"], access);
+            }
+            Format::Env => {
+                assert_eq!(lines.len(), 1);
+                let quoted = lines[0]
+                    .strip_prefix("export AUTHTOOL_TOKEN=")
+                    .expect("an export line");
+                assert_eq!(sh_unquote(quoted).as_deref(), Some(access));
+            }
+            Format::Curl => {
+                let expected: Vec<String> = presentation
+                    .headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.expose()))
+                    .chain(
+                        presentation
+                            .query
+                            .iter()
+                            .map(|(k, v)| format!("+{}", output::query_pair(k, v.expose()))),
+                    )
+                    .collect();
+                assert_eq!(lines.len(), expected.len());
+                for (line, want) in lines.iter().zip(&expected) {
+                    let (_, value) = line.split_once(" = ").expect("a curl config line");
+                    assert_eq!(curl_unquote(value).as_deref(), Some(want.as_str()));
+                }
+            }
+            Format::Query => {
+                assert_eq!(lines.len(), 1);
+                let pairs: Vec<(String, String)> = url::form_urlencoded::parse(lines[0].as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                let want: Vec<(String, String)> = presentation
+                    .query
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expose().to_string()))
+                    .collect();
+                assert_eq!(pairs, want);
+            }
+        }
+    }
+}
+
+/// What sh makes of a word made of `'…'` runs and `\'`.
+fn sh_unquote(word: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = word;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("\\'") {
+            out.push('\'');
+            rest = r;
+        } else {
+            let r = rest.strip_prefix('\'')?;
+            let end = r.find('\'')?;
+            out.push_str(&r[..end]);
+            rest = &r[end + 1..];
+        }
+    }
+    Some(out)
+}
+
+/// What curl makes of a double-quoted config value (its `unslashquote`:
+/// `\t`, `\n`, `\r`, `\v` are control characters, any other `\x` is `x`).
+fn curl_unquote(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(match chars.next()? {
+                't' => '\t',
+                'n' => '\n',
+                'r' => '\r',
+                'v' => '\x0b',
+                c => c,
+            }),
+            '"' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
