@@ -15,6 +15,7 @@ use crate::secret::Secret;
 use crate::timefmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -467,11 +468,12 @@ impl Config {
         };
         let provider = providers::parse_config(&provider_id, rest).map_err(|e| match e {
             FieldError::Serde(e) => {
-                let key = e.path().iter().next().map(|seg| seg.to_string());
-                let key = key.filter(|k| k != "?" && !k.is_empty());
+                // The whole path: `login.body.scope` for a nested key.
+                let key = e.path().to_string();
+                let key = Some(key).filter(|k| !k.is_empty() && !k.contains('?'));
                 located(key.as_deref(), e.into_inner().message().trim().to_string())
             }
-            FieldError::Invalid { key, message } => located(key, message),
+            FieldError::Invalid { key, message } => located(key.as_deref(), message),
         })?;
 
         let needed = provider.provider().secret_names();
@@ -576,15 +578,16 @@ fn secret_key(key: &str) -> Option<(SecretName, &'static str)> {
 pub enum FieldError {
     Serde(serde_path_to_error::Error<toml::de::Error>),
     Invalid {
-        key: Option<&'static str>,
+        /// The key, dotted for nested tables (`login.body.scope`).
+        key: Option<Cow<'static, str>>,
         message: String,
     },
 }
 
 impl FieldError {
-    pub fn invalid(key: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(key: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         FieldError::Invalid {
-            key: Some(key),
+            key: Some(key.into()),
             message: message.into(),
         }
     }
@@ -667,12 +670,19 @@ fn profile_at(source: &str, offset: usize) -> Option<String> {
 }
 
 /// The line where `key` is set inside the profile's table (or `[defaults]`
-/// when the profile does not set it).
+/// when the profile does not set it). A dotted key (`login.body.scope`) is
+/// looked for in its own table (`[profiles.p.login.body]`), as a dotted key
+/// in a parent table, and else the line of its nearest parent is given (an
+/// inline table `body = { … }` or a `[profiles.p.login]` header).
 fn find_key_line(source: &str, profile: Option<&str>, key: &str) -> Option<usize> {
-    let find_in = |table: &str| -> Option<usize> {
+    let find_in = |table: &str, key: &str| -> Option<usize> {
+        let own_header = format!("{table}.{key}");
         let mut inside = false;
         for (i, line) in source.lines().enumerate() {
             if let Some(h) = header_of(line) {
+                if h == own_header {
+                    return Some(i + 1);
+                }
                 inside = h == table;
                 continue;
             }
@@ -689,9 +699,21 @@ fn find_key_line(source: &str, profile: Option<&str>, key: &str) -> Option<usize
         }
         None
     };
+    let parts: Vec<&str> = key.split('.').collect();
+    let in_profile = |p: &str| {
+        (1..=parts.len()).rev().find_map(|len| {
+            (0..len).rev().find_map(|split| {
+                let table = std::iter::once(format!("profiles.{p}"))
+                    .chain(parts[..split].iter().map(|s| s.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                find_in(&table, &parts[split..len].join("."))
+            })
+        })
+    };
     profile
-        .and_then(|p| find_in(&format!("profiles.{p}")))
-        .or_else(|| find_in("defaults"))
+        .and_then(in_profile)
+        .or_else(|| find_in("defaults", key))
 }
 
 #[cfg(test)]
@@ -802,6 +824,34 @@ refresh_margin = "90s"
         assert!(cfg.select(None).unwrap_err().hints[0].contains("a, b"));
         assert_eq!(cfg.select(Some("b")).unwrap(), "b");
         assert!(cfg.select(Some("c")).unwrap_err().message.contains("'c'"));
+    }
+
+    #[test]
+    fn nested_keys_are_located() {
+        let src = "[profiles.h]\nprovider = \"http\"\n\n[profiles.h.login]\nurl = \"https://h/t\"\nbody_type = \"json\"\n\n[profiles.h.login.body]\nid = \"x\"\nscope = \"{scop}\"\n\n[profiles.h.response]\ntoken = \"/t\"\nbogus = 1\n";
+        let err = |src: &str| parse(src).unwrap().profile("h").unwrap_err().message;
+        let e = err(src);
+        assert!(
+            e.starts_with("/cfg.toml:14: profile 'h': key `response.bogus`"),
+            "{e}"
+        );
+        let e = err(&src.replace("bogus = 1\n", ""));
+        assert!(
+            e.starts_with("/cfg.toml:10: profile 'h': key `login.body.scope`"),
+            "{e}"
+        );
+        // An inline table: the line of its key; a missing table: no line.
+        let e = err("[profiles.h]\nprovider = \"http\"\nlogin = { url = \"nope\" }\n");
+        assert!(
+            e.starts_with("/cfg.toml:3: profile 'h': key `login.url`"),
+            "{e}"
+        );
+        let e =
+            err("[profiles.h]\nprovider = \"http\"\n[profiles.h.login]\nurl = \"https://h/\"\n");
+        assert!(
+            e.starts_with("/cfg.toml: profile 'h': key `response.token`"),
+            "{e}"
+        );
     }
 
     #[test]

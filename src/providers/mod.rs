@@ -6,6 +6,7 @@
 //! [`parse_config`] and one in [`ProviderConfig::provider`].
 
 pub mod connect_enterprise;
+pub mod declarative;
 pub mod lrs_connect;
 pub mod oauth2;
 pub mod pipeline_lbm;
@@ -28,6 +29,7 @@ pub const IDS: &[&str] = &[
     "primaerp",
     "lrs-connect",
     "oauth2",
+    "http",
 ];
 
 /// A profile's provider-specific settings: a closed set.
@@ -38,6 +40,8 @@ pub enum ProviderConfig {
     Primaerp(primaerp::Primaerp),
     LrsConnect(lrs_connect::LrsConnect),
     OAuth2(oauth2::OAuth2),
+    /// `provider = "http"`: a vendor described in the config.
+    Http(Box<declarative::Declarative>),
 }
 
 impl ProviderConfig {
@@ -49,6 +53,7 @@ impl ProviderConfig {
             ProviderConfig::Primaerp(p) => p,
             ProviderConfig::LrsConnect(p) => p,
             ProviderConfig::OAuth2(p) => p,
+            ProviderConfig::Http(p) => p.as_ref(),
         }
     }
 }
@@ -65,6 +70,9 @@ pub fn parse_config(id: &str, table: toml::Table) -> Result<ProviderConfig, Fiel
         "primaerp" => primaerp::Primaerp::from_table(table).map(ProviderConfig::Primaerp),
         "lrs-connect" => lrs_connect::LrsConnect::from_table(table).map(ProviderConfig::LrsConnect),
         "oauth2" => oauth2::OAuth2::from_table(table).map(ProviderConfig::OAuth2),
+        "http" => {
+            declarative::Declarative::from_table(table).map(|p| ProviderConfig::Http(Box::new(p)))
+        }
         other => Err(FieldError::invalid(
             "provider",
             format!(
@@ -204,9 +212,10 @@ pub fn check_token(what: &str, value: &str) -> Result<()> {
 /// is a broken response, not a token.
 pub const MAX_LIFETIME_SECS: u64 = 100 * 365 * 86_400;
 
-/// Parses a lifetime given as a JSON number or numeric string.
-pub fn lifetime_secs(field: &str, value: &serde_json::Value) -> Result<u64> {
-    let n = match value {
+/// A whole non-negative number sent as a JSON number (a fraction is
+/// rounded down) or a numeric string.
+pub(crate) fn json_u64(value: &serde_json::Value) -> Option<u64> {
+    match value {
         serde_json::Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.is_finite() && *f >= 0.0)
@@ -214,8 +223,33 @@ pub fn lifetime_secs(field: &str, value: &serde_json::Value) -> Result<u64> {
         }),
         serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
-    };
-    match n {
+    }
+}
+
+/// A time `value` a server sent, read as `at` (Unix seconds): `None` (it
+/// is not `what`) or a time more than 100 years ahead is a malformed answer.
+pub(crate) fn sent_time(
+    field: &str,
+    value: &serde_json::Value,
+    at: Option<u64>,
+    what: &str,
+    now: u64,
+) -> Result<u64> {
+    match at {
+        Some(at) if at <= now.saturating_add(MAX_LIFETIME_SECS) => Ok(at),
+        Some(_) => Err(Error::network(format!(
+            "the server sent `{field}` more than 100 years ahead; refusing it"
+        ))),
+        None => Err(Error::network(format!(
+            "the server sent `{field}` = {}, not {what}",
+            sanitize_remote(&value.to_string())
+        ))),
+    }
+}
+
+/// Parses a lifetime given as a JSON number or numeric string.
+pub fn lifetime_secs(field: &str, value: &serde_json::Value) -> Result<u64> {
+    match json_u64(value) {
         Some(n) if n <= MAX_LIFETIME_SECS => Ok(n),
         Some(n) => Err(Error::network(format!(
             "the server sent `{field}` = {n} seconds, more than 100 years; refusing it"
@@ -358,10 +392,21 @@ fn messages(value: &serde_json::Value, depth: usize) -> Vec<String> {
 /// (exit 5), 400/401/403 a rejection (exit 6, with `hint`), anything else
 /// unexpected (exit 5). The server's message is shown when it sent one.
 pub(crate) fn vendor_error(resp: &Response, endpoint: &str, hint: &str) -> Error {
-    let detail = serde_json::from_slice::<serde_json::Value>(&resp.body)
+    let message = serde_json::from_slice::<serde_json::Value>(&resp.body)
         .ok()
-        .and_then(|v| remote_message(&v))
-        .or_else(|| (!resp.body.is_empty()).then(|| resp.excerpt()));
+        .and_then(|v| remote_message(&v));
+    vendor_error_with(resp, endpoint, hint, message)
+}
+
+/// [`vendor_error`] with the server's `message` already found (`None`: an
+/// excerpt of the body is shown instead).
+pub(crate) fn vendor_error_with(
+    resp: &Response,
+    endpoint: &str,
+    hint: &str,
+    message: Option<String>,
+) -> Error {
+    let detail = message.or_else(|| (!resp.body.is_empty()).then(|| resp.excerpt()));
     let mut msg = format!("{endpoint} answered HTTP {}", resp.status);
     if let Some(detail) = detail {
         msg.push_str(&format!(": {detail}"));
@@ -379,6 +424,13 @@ pub(crate) fn vendor_error(resp: &Response, endpoint: &str, hint: &str) -> Error
 /// message never contains one.
 pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, endpoint: &str) -> Result<T> {
     let value = resp.json(endpoint)?;
+    // serde reads a struct from an array too (`["t"]` as `{"token":"t"}`).
+    if !value.is_object() {
+        return Err(Error::network(format!(
+            "{endpoint} answered HTTP {} with JSON that is not an object",
+            resp.status
+        )));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         Error::network(format!(
@@ -387,6 +439,24 @@ pub(crate) fn decode<T: DeserializeOwned>(resp: &Response, endpoint: &str) -> Re
             sanitize_remote(&e.into_inner().to_string())
         ))
     })
+}
+
+/// For a nested wire struct (`#[serde(default, deserialize_with =
+/// "super::nested")]` on an `Option<T>` field): only a JSON object or null
+/// is accepted, as [`decode`] does for the whole body.
+pub(crate) fn nested<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => Ok(None),
+        value @ serde_json::Value::Object(_) => {
+            T::deserialize(value).map(Some).map_err(D::Error::custom)
+        }
+        _ => Err(D::Error::custom("expected a JSON object")),
+    }
 }
 
 /// The token type as the server names it; `Bearer` in any case is `Bearer`.
