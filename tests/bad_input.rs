@@ -358,3 +358,23 @@ fn a_damaged_secret_file_is_exit_4_with_a_hint() {
     }
     assert_eq!(server.request_count(), 0);
 }
+
+#[test]
+fn absurd_durations_are_config_errors() {
+    for (key, value) in [
+        ("timeout", "\"500000000000y\""),
+        ("timeout", "9223372036854775807"),
+        ("token_lifetime", "\"200y\""),
+        ("refresh_margin", "\"101y\""),
+    ] {
+        let env = env();
+        write_config(&env, format!("{PROFILE}{key} = {value}\n").as_bytes());
+        let config = env.config_path().display().to_string();
+        assert_fails(
+            &run(&env, &["token"]),
+            2,
+            &[&config, ":6:", &format!("key `{key}`")],
+            &[ORG_SECRET],
+        );
+    }
+}

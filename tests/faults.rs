@@ -147,6 +147,11 @@ fn scenarios(case: &ProviderCase, timing: bool) -> Vec<Scenario> {
             fails(1, &["not JSON"]),
         ),
         scenario(
+            "200 with JSON that is not an object",
+            vec![answer(json!(["token"]))],
+            fails(1, &[""]),
+        ),
+        scenario(
             "a body over 1 MiB",
             vec![Fault::Respond(Response::text(
                 200,
@@ -154,6 +159,14 @@ fn scenarios(case: &ProviderCase, timing: bool) -> Vec<Scenario> {
                 format!(r#"{{"access_token":"{}"}}"#, "a".repeat(1_100_000)),
             ))],
             fails(1, &["larger than 1024 KiB"]),
+        ),
+        scenario(
+            "a token inside an array",
+            vec![answer(match case.provider {
+                "connect-enterprise" => json!({ "data": ["tok"], "errors": null }),
+                _ => json!([case.token_body(json!("tok"), json!(3600))]),
+            })],
+            fails(1, &[""]),
         ),
         scenario(
             "a token that is a number",

@@ -115,7 +115,7 @@ struct LoginRequest<'a> {
 /// `{"data":{"token":…},"errors":null}`.
 #[derive(Debug, Deserialize)]
 struct LoginResponse {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nested")]
     data: Option<LoginData>,
     #[serde(default)]
     errors: Option<serde_json::Value>,
