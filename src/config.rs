@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::providers::{self, ProviderConfig};
 use crate::secret::Secret;
 use crate::timefmt;
+use crate::urlmatch::Target;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
@@ -529,7 +530,7 @@ impl Config {
         }
         for url in &common.urls {
             // A URL without a host (`mailto:x`, `a:b`) could never match.
-            if crate::urlmatch::Target::parse(url).is_none() {
+            if Target::parse(url).is_none() {
                 return Err(located(
                     Some("urls"),
                     format!(
@@ -559,6 +560,33 @@ impl Config {
             secrets,
             provider,
         })
+    }
+}
+
+impl Config {
+    /// The profile whose `urls` cover `target` (the most specific one), if
+    /// any: which profile serves a git or Docker request. A profile that
+    /// does not validate is an error: its `urls` cannot be trusted to say
+    /// it does not match.
+    pub fn profile_for_url(&self, target: &Target) -> Result<Option<Profile>> {
+        let mut best: Option<(usize, Profile)> = None;
+        for name in self.profile_names() {
+            let profile = self.profile(&name)?;
+            let covering = profile
+                .common
+                .urls
+                .iter()
+                .filter_map(|u| Target::parse(u))
+                .filter(|prefix| target.starts_with(prefix))
+                .map(|prefix| prefix.specificity())
+                .max();
+            if let Some(score) = covering
+                && best.as_ref().is_none_or(|(b, _)| score > *b)
+            {
+                best = Some((score, profile));
+            }
+        }
+        Ok(best.map(|(_, p)| p))
     }
 }
 
@@ -861,5 +889,39 @@ refresh_margin = "90s"
             cfg.profile(&name)
                 .unwrap_or_else(|e| panic!("{name}: {}", e.message));
         }
+    }
+
+    #[test]
+    fn most_specific_profile_wins() {
+        let config = Config::parse(
+            Path::new("c.toml"),
+            r#"
+[profiles.a]
+provider = "oauth2"
+token_url = "https://auth.example.com/token"
+client_id = "a"
+urls = ["https://git.example.com/"]
+
+[profiles.b]
+provider = "oauth2"
+token_url = "https://auth.example.com/token"
+client_id = "b"
+urls = ["https://other.example.com/", "https://git.example.com/team/"]
+"#
+            .to_string(),
+        )
+        .unwrap();
+        let pick = |url: &str| {
+            config
+                .profile_for_url(&Target::parse(url).unwrap())
+                .unwrap()
+                .map(|p| p.name)
+        };
+        assert_eq!(pick("https://git.example.com/x.git").as_deref(), Some("a"));
+        assert_eq!(
+            pick("https://git.example.com/team/x.git").as_deref(),
+            Some("b")
+        );
+        assert_eq!(pick("https://nowhere.example.com/"), None);
     }
 }

@@ -1,6 +1,8 @@
 //! Entry points for the fuzz targets in `fuzz/` and for their regression
-//! test (`tests/fuzz_regressions.rs`), which replays every saved input
-//! under plain `cargo test`. Not part of the interface: hidden from the docs.
+//! test ([`replay`], a unit test), which replays every saved input under
+//! plain `cargo test`. Compiled only with the `fuzzing` feature (which the
+//! crate in `fuzz/` enables) and for the unit tests. Not part of the
+//! interface: hidden from the docs.
 //!
 //! Each function takes arbitrary bytes and drives one parser the way the
 //! program does. It must never panic; on top of that it asserts (with
@@ -50,8 +52,12 @@ pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("git_credential", git_credential),
 ];
 
+mod git_credential;
+#[cfg(test)]
+mod replay;
+
 /// git-credential input (`get`/`store`/`erase` requests on stdin).
-pub use crate::commands::git_credential::fuzz::git_credential;
+pub use git_credential::git_credential;
 
 // ---- config ----------------------------------------------------------------
 

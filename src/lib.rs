@@ -7,13 +7,17 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod credstore;
+pub mod dockercred;
 pub mod envvars;
 pub mod error;
-pub mod fast_args;
 pub mod fsutil;
+/// The fuzz targets' entry points: only under the `fuzzing` feature (the
+/// crate in fuzz/ enables it) and in the library's unit tests, which replay
+/// the saved inputs.
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gitcred;
 pub mod http;
 pub mod jwt;
 pub mod log;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // `token`/`header` skip building clap's command tree (docs/performance.md).
-    let cli = authtool::fast_args::parse(authtool::cli::args_for_program(std::env::args_os()));
+    let cli = authtool::cli::fast::parse(authtool::cli::args_for_program(std::env::args_os()));
     match commands::run(cli) {
         Ok(outcome) => {
             let mut out = std::io::stdout().lock();

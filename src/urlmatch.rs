@@ -1,4 +1,6 @@
-//! Which profile serves a URL, for `git-credential` and `docker-credential`.
+//! URL prefixes, as a profile's `urls` give them, for `git-credential` and
+//! `docker-credential` (which profile serves a URL is
+//! `Config::profile_for_url`).
 //!
 //! Each entry of a profile's `urls` is a prefix of the request URL: the
 //! scheme, host and port must be equal (a default port counts as given),
@@ -6,8 +8,6 @@
 //! boundary (`https://h/org` covers `/org` and `/org/repo.git`, not
 //! `/organization`). When several profiles match, the longest path wins.
 
-use crate::config::{Config, Profile};
-use crate::error::Result;
 use url::Url;
 
 /// A URL reduced to what matching compares.
@@ -71,39 +71,14 @@ impl Target {
     }
 
     /// How specific a prefix is (longer paths win).
-    fn specificity(&self) -> usize {
+    pub fn specificity(&self) -> usize {
         self.path.trim_end_matches('/').len()
     }
-}
-
-/// The profile whose `urls` cover `target` (the most specific one), if any.
-/// A profile that does not validate is an error: its `urls` cannot be
-/// trusted to say it does not match.
-pub fn profile_for(config: &Config, target: &Target) -> Result<Option<Profile>> {
-    let mut best: Option<(usize, Profile)> = None;
-    for name in config.profile_names() {
-        let profile = config.profile(&name)?;
-        let covering = profile
-            .common
-            .urls
-            .iter()
-            .filter_map(|u| Target::parse(u))
-            .filter(|prefix| target.starts_with(prefix))
-            .map(|prefix| prefix.specificity())
-            .max();
-        if let Some(score) = covering
-            && best.as_ref().is_none_or(|(b, _)| score > *b)
-        {
-            best = Some((score, profile));
-        }
-    }
-    Ok(best.map(|(_, p)| p))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn t(s: &str) -> Target {
         Target::parse(s).unwrap()
@@ -184,34 +159,5 @@ mod tests {
                 .unwrap()
                 .starts_with(&reg)
         );
-    }
-
-    #[test]
-    fn most_specific_profile_wins() {
-        let config = Config::parse(
-            Path::new("c.toml"),
-            r#"
-[profiles.a]
-provider = "oauth2"
-token_url = "https://auth.example.com/token"
-client_id = "a"
-urls = ["https://git.example.com/"]
-
-[profiles.b]
-provider = "oauth2"
-token_url = "https://auth.example.com/token"
-client_id = "b"
-urls = ["https://other.example.com/", "https://git.example.com/team/"]
-"#
-            .to_string(),
-        )
-        .unwrap();
-        let pick = |url: &str| profile_for(&config, &t(url)).unwrap().map(|p| p.name);
-        assert_eq!(pick("https://git.example.com/x.git").as_deref(), Some("a"));
-        assert_eq!(
-            pick("https://git.example.com/team/x.git").as_deref(),
-            Some("b")
-        );
-        assert_eq!(pick("https://nowhere.example.com/"), None);
     }
 }

@@ -1,10 +1,10 @@
-//! The `git_credential` fuzz target's body. It is mounted inside
-//! `commands::git_credential` (as its `fuzz` module) so it drives that
-//! file's private request parser and answer writer as they are; the
-//! public entry point is `crate::fuzzing::git_credential`.
+//! The `git_credential` fuzz target's body: it drives the protocol module
+//! [`crate::gitcred`] (its request parser, answer writer, store keys and
+//! records) as `authtool git-credential` does; the public entry point is
+//! `crate::fuzzing::git_credential`.
 
-use super::{Answer, Key, Record, Request};
 use crate::error::Kind;
+use crate::gitcred::{Answer, Key, Record, Request};
 
 /// A request as git writes it on authtool's stdin. A second request may
 /// follow the first after a blank line (where the parser stops); it is used

@@ -1,5 +1,5 @@
-//! Credentials other programs hand authtool to keep: the store mode of
-//! `git-credential` and `docker-credential`.
+//! The index of credentials other programs hand authtool to keep: the
+//! store mode of `git-credential` and `docker-credential`.
 //!
 //! Each kept secret is one secret-store entry (service `authtool`, account
 //! `<namespace>:<key>`), written to $AUTHTOOL_SECRET_STORE, else
@@ -67,13 +67,10 @@ pub struct Kept<M> {
     _meta: std::marker::PhantomData<M>,
 }
 
-/// Where credentials that belong to no profile are kept:
-/// $AUTHTOOL_SECRET_STORE, else `[defaults] secret_store`, else the OS
-/// keychain.
+/// Where credentials that belong to no profile are kept: [`store::choose`]
+/// with `[defaults] secret_store`.
 pub fn store_kind(config: Option<&Config>) -> Result<StoreKind> {
-    Ok(store::env_kind()?
-        .or_else(|| config.and_then(Config::default_secret_store))
-        .unwrap_or_default())
+    store::choose(config.and_then(Config::default_secret_store))
 }
 
 fn slot(kind: StoreKind) -> usize {

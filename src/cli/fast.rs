@@ -11,7 +11,7 @@
 //! A test checks that every command line accepted here parses to the same
 //! value with clap.
 
-use crate::cli::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use super::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
 use crate::output::Format;
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;

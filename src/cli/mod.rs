@@ -1,4 +1,8 @@
-//! The command line. The doc comments are the help text.
+//! The command line: the clap definitions (the doc comments are the help
+//! text), and beside them [`fast`], the hot-path parser for plain
+//! `token`/`header` lines that must agree with them.
+
+pub mod fast;
 
 use crate::output::Format;
 use clap::{Args, Parser, Subcommand};

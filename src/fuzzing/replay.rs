@@ -1,8 +1,11 @@
 //! Replays the fuzz targets' seeds (`fuzz/seeds/<target>/`) and every input
 //! that once crashed one (`fuzz/regressions/<target>/`) through the same
 //! entry points the targets call, so plain `cargo test` keeps them fixed
-//! without cargo-fuzz or nightly. See fuzz/README.md.
+//! without cargo-fuzz or nightly. See fuzz/README.md. A unit test of the
+//! library: [`super`] is compiled for tests and under the `fuzzing`
+//! feature only, so this runs in every `cargo test` without a feature flag.
 
+use super::TARGETS;
 use std::path::Path;
 
 fn replay(kind: &str) -> usize {
@@ -13,7 +16,7 @@ fn replay(kind: &str) -> usize {
     for dir in std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display())) {
         let dir = dir.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let (_, target) = authtool::fuzzing::TARGETS
+        let (_, target) = TARGETS
             .iter()
             .find(|(t, _)| *t == name)
             .unwrap_or_else(|| panic!("{}: no fuzz target named `{name}`", dir.display()));
