@@ -36,7 +36,7 @@ use crate::config::{Profile, TokenCache};
 use crate::debug;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil;
-use crate::http::Http;
+use crate::http::{Http, HttpOptions};
 use crate::providers::{Ctx, MAX_LIFETIME_SECS, Provider, TokenSet};
 use crate::secret::Secret;
 use crate::store::Secrets;
@@ -170,6 +170,16 @@ pub fn renewal_reason(
     None
 }
 
+/// What requests for `profile` need: its `timeout`, `ca_file` and
+/// `allow_insecure_http`.
+pub fn http_options(profile: &Profile) -> HttpOptions {
+    HttpOptions {
+        timeout: profile.common.timeout,
+        ca_file: profile.common.ca_file.clone(),
+        allow_insecure_http: profile.common.allow_insecure_http,
+    }
+}
+
 /// The token machinery for one profile.
 pub struct Session<'a> {
     profile: &'a Profile,
@@ -188,7 +198,7 @@ impl<'a> Session<'a> {
         let stem = file_stem(&profile.name);
         Ok(Session {
             profile,
-            http: Http::new(&profile.common),
+            http: Http::new(http_options(profile)),
             secrets: Secrets::new(profile),
             cache_file: dir.join(format!("{stem}.json")),
             lock_file: dir.join(format!("{stem}.lock")),

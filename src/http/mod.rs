@@ -4,12 +4,25 @@
 //!
 //! The client is built lazily, on the first request: the cached-token path
 //! never pays for TLS setup or a runtime thread.
+//!
+//! Beside it, what `doctor` reuses to check a profile without sending a
+//! request: [`trust`] (the system roots plus `ca_file`), [`proxy`] (which
+//! proxy a URL goes through) and [`probe`] (TCP connect, proxy CONNECT,
+//! TLS handshake). This module knows nothing of profiles: the caller
+//! builds its [`HttpOptions`].
 
-use crate::config::Common;
+mod failure;
+pub mod probe;
+pub mod proxy;
+mod retry;
+pub mod trust;
+
 use crate::debug;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use base64::Engine;
+use failure::{Failure, chain, finish, human_duration, is_lost};
+use retry::{MAX_ATTEMPTS, MAX_RETRY_AFTER, MIN_ATTEMPT, Retry, backoff, retry_of};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -20,15 +33,6 @@ use url::Url;
 pub const MAX_BODY: usize = 1024 * 1024;
 
 const USER_AGENT: &str = concat!("authtool/", env!("CARGO_PKG_VERSION"));
-
-/// Retries on connect errors and 429/502/503/504, at most this many tries.
-const MAX_ATTEMPTS: u32 = 4;
-/// The longest `Retry-After` honoured; a server asking for more gets no
-/// retry (the error says what it asked for).
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
-/// A retry is made only if at least this much time is left for it after
-/// the wait.
-const MIN_ATTEMPT: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -143,6 +147,18 @@ impl Response {
     }
 }
 
+/// What requests need to know of the profile they are made for; built by
+/// the caller from the profile.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// The time limit of one `send`, retries included.
+    pub timeout: Duration,
+    /// Extra trusted certificate authorities (PEM), beside the system's.
+    pub ca_file: Option<PathBuf>,
+    /// Whether plain http is allowed to a host that is not loopback.
+    pub allow_insecure_http: bool,
+}
+
 /// HTTP settings of one profile, with a client built on first use.
 pub struct Http {
     timeout: Duration,
@@ -152,11 +168,11 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(common: &Common) -> Self {
+    pub fn new(options: HttpOptions) -> Self {
         Http {
-            timeout: common.timeout,
-            ca_file: common.ca_file.clone(),
-            allow_insecure_http: common.allow_insecure_http,
+            timeout: options.timeout,
+            ca_file: options.ca_file,
+            allow_insecure_http: options.allow_insecure_http,
             client: OnceLock::new(),
         }
     }
@@ -192,20 +208,13 @@ impl Http {
             .connect_timeout(self.timeout)
             .timeout(self.timeout);
         if let Some(ca) = &self.ca_file {
-            let pem = std::fs::read(ca)
-                .map_err(|e| Error::config(format!("cannot read ca_file {}: {e}", ca.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                Error::config(format!(
-                    "ca_file {} is not a PEM certificate bundle: {e}",
-                    ca.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(Error::config(format!(
-                    "ca_file {} contains no PEM certificates",
-                    ca.display()
-                )));
-            }
+            // reqwest's own words for a malformed PEM section, as when it
+            // parsed the file itself.
+            let certs = trust::ca_certificates(ca, |_| "builder error".to_string())?
+                .into_iter()
+                .map(|der| reqwest::Certificate::from_der(&der))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| trust::not_pem(ca, e))?;
             builder = builder.tls_certs_merge(certs);
         }
         let client = builder
@@ -353,33 +362,6 @@ impl Http {
             location,
         })
     }
-
-    /// What kind of failure a reqwest error is.
-    fn failure(&self, e: &reqwest::Error) -> Failure {
-        if let Some(tls) = tls_error(e) {
-            return Failure::Tls(tls);
-        }
-        if e.is_timeout() {
-            return Failure::Other(format!(
-                "no answer within the timeout of {}",
-                human_duration(self.timeout)
-            ));
-        }
-        if e.is_connect() {
-            return Failure::Connect(chain(e));
-        }
-        if sources(e).any(|s| {
-            s.downcast_ref::<hyper::Error>()
-                .is_some_and(hyper::Error::is_incomplete_message)
-                || s.downcast_ref::<std::io::Error>().is_some_and(is_lost)
-        }) {
-            return Failure::Lost(format!(
-                "the connection closed before the whole answer arrived ({})",
-                chain(e)
-            ));
-        }
-        Failure::Other(chain(e))
-    }
 }
 
 struct ResponseWithHeaders {
@@ -393,241 +375,6 @@ impl std::ops::Deref for ResponseWithHeaders {
     fn deref(&self) -> &Response {
         &self.response
     }
-}
-
-enum Failure {
-    /// Could not connect: nothing was sent, so always safe to retry.
-    Connect(String),
-    /// The TLS handshake failed (an untrusted certificate, …): nothing was
-    /// sent, and trying again cannot help.
-    Tls(TlsFailure),
-    /// The request may have reached the server, but the connection closed
-    /// before the whole answer arrived: retried only when idempotent.
-    Lost(String),
-    /// Anything else (a timeout, an answer that is not HTTP, …): not retried.
-    Other(String),
-    /// The request could not even be built from the configured values.
-    Unsendable(String),
-}
-
-/// Why a TLS handshake failed, in words a user can act on.
-struct TlsFailure {
-    /// The server's certificate is not trusted (or not valid here); the
-    /// text says why.
-    certificate: bool,
-    text: String,
-}
-
-/// How to retry a failed attempt.
-enum Retry {
-    /// Exponential backoff with jitter.
-    Backoff,
-    /// After what the server's `Retry-After` says.
-    After(Duration),
-}
-
-/// Whether and how `outcome` may be retried.
-fn retry_of(outcome: &Result<ResponseWithHeaders, Failure>, idempotent: bool) -> Option<Retry> {
-    let status_retry = |resp: &ResponseWithHeaders| {
-        Some(resp_retry_after(resp).map_or(Retry::Backoff, Retry::After))
-    };
-    match outcome {
-        Ok(resp) if matches!(resp.status, 429 | 503) => status_retry(resp),
-        Ok(resp) if matches!(resp.status, 502 | 504) && idempotent => status_retry(resp),
-        Ok(_) => None,
-        Err(Failure::Connect(_)) => Some(Retry::Backoff),
-        Err(Failure::Lost(_)) if idempotent => Some(Retry::Backoff),
-        Err(_) => None,
-    }
-}
-
-/// An error and its causes, outermost first.
-fn sources<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |e| {
-        // An io::Error hides the error it wraps from `source()`.
-        match e.downcast_ref::<std::io::Error>() {
-            Some(io) => io.get_ref().map(|inner| inner as _),
-            None => e.source(),
-        }
-    })
-}
-
-/// Whether an I/O error means the peer went away mid-exchange.
-fn is_lost(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind::*;
-    matches!(
-        e.kind(),
-        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-    )
-}
-
-/// The TLS failure behind `e`, if that is what it is.
-fn tls_error(e: &reqwest::Error) -> Option<TlsFailure> {
-    let tls = sources(e).find_map(|s| s.downcast_ref::<rustls::Error>())?;
-    let certificate = matches!(
-        tls,
-        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-    );
-    let text = match tls {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "its certificate is not trusted: it is not signed by a certificate authority this machine trusts (unknown issuer)".to_string()
-        }
-        rustls::Error::InvalidCertificate(
-            rustls::CertificateError::NotValidForName
-            | rustls::CertificateError::NotValidForNameContext { .. },
-        ) => "its certificate is not trusted: it is not valid for this host name".to_string(),
-        rustls::Error::InvalidCertificate(
-            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. },
-        ) => "its certificate is not trusted: it has expired (or this machine's clock is wrong)"
-            .to_string(),
-        rustls::Error::InvalidCertificate(other) => {
-            format!("its certificate is not trusted: {other:?}")
-        }
-        other => format!("the TLS handshake failed: {other}"),
-    };
-    Some(TlsFailure { certificate, text })
-}
-
-/// `30s`, `1.5s`, `250ms`.
-fn human_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
-
-fn resp_retry_after(resp: &ResponseWithHeaders) -> Option<Duration> {
-    let value = resp.retry_after.as_deref()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate(value)?;
-    let now = crate::timefmt::now();
-    Some(Duration::from_secs(at.saturating_sub(now)))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-fn httpdate(value: &str) -> Option<u64> {
-    humantime::parse_rfc3339_weak(&{
-        let parts: Vec<&str> = value.split_whitespace().collect();
-        let [_, day, mon, year, time, _] = parts.as_slice() else {
-            return None;
-        };
-        let months = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let m = months.iter().position(|x| x == mon)? + 1;
-        format!("{year}-{m:02}-{day:0>2} {time}")
-    })
-    .ok()?
-    .duration_since(std::time::UNIX_EPOCH)
-    .ok()
-    .map(|d| d.as_secs())
-}
-
-/// Exponential backoff with jitter: 250 ms, 500 ms, 1 s … each scaled by
-/// a random factor in [0.5, 1], so processes that failed together do not
-/// come back together.
-fn backoff(attempt: u32) -> Duration {
-    use std::hash::BuildHasher;
-    let base = 250u64 << (attempt.max(1) - 1).min(5);
-    // RandomState is seeded randomly per process: jitter without a crate.
-    let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
-    Duration::from_millis(base / 2 + random % (base / 2 + 1))
-}
-
-/// The final outcome of `send` after `attempts` tries; `asked` is the
-/// server's `Retry-After` when that is why the retries stopped.
-fn finish(
-    outcome: Result<ResponseWithHeaders, Failure>,
-    shown: &str,
-    attempts: u32,
-    asked: Option<Duration>,
-) -> Result<Response> {
-    let tries = if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    };
-    match outcome {
-        Ok(r) if (300..400).contains(&r.status) => Err(Error::network(format!(
-            "{shown} answered with a redirect (HTTP {}) to {}; token endpoints are not followed through redirects",
-            r.status,
-            r.location.as_deref().map(crate::log::sanitize_remote).unwrap_or_else(|| "?".into())
-        ))
-        .hint("set the URL in the profile to the final address")),
-        Ok(r) if r.status == 429 => {
-            let wait = asked
-                .map(|d| format!("; it asks to wait {}", human_duration(d)))
-                .unwrap_or_default();
-            Err(Error::network(format!(
-                "{shown} answered HTTP 429 (too many requests){tries}{wait}"
-            ))
-            .hint("the server is limiting requests: try again later"))
-        }
-        Ok(r) => {
-            debug!("HTTP {} ({} bytes)", r.status, r.body.len());
-            if let Some(d) = asked {
-                debug!(
-                    "not retrying: the server asks to wait {}, longer than authtool waits",
-                    human_duration(d)
-                );
-            }
-            Ok(r.response)
-        }
-        Err(Failure::Connect(msg)) => Err(Error::network(format!(
-            "cannot connect to {shown}{tries}: {msg}"
-        ))
-        .hint("check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)")
-        .unsent()),
-        Err(Failure::Tls(tls)) => {
-            let err = Error::network(format!("refusing {shown}: {}", tls.text)).unsent();
-            Err(if tls.certificate {
-                err.hint("if the server uses a private or company certificate authority, save its CA certificate (PEM) to a file and set `ca_file = \"/path/to/ca.pem\"` in the profile")
-                    .hint("authtool trusts the system's certificate store plus `ca_file`")
-            } else {
-                err.hint("check the URL: is this an HTTPS server?")
-            })
-        }
-        Err(Failure::Lost(msg)) => Err(Error::network(format!(
-            "request to {shown} failed{tries}: {msg}"
-        ))),
-        Err(Failure::Other(msg)) => Err(Error::network(format!(
-            "request to {shown} failed{tries}: {msg}"
-        ))),
-        Err(Failure::Unsendable(msg)) => Err(Error::config(format!(
-            "cannot send a request to {shown}: {msg}"
-        ))
-        .hint("check the secrets and header values of the profile")
-        .unsent()),
-    }
-}
-
-/// An error and its causes, without any URL (URLs may carry secrets).
-fn chain(err: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = std::error::Error::source(err);
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    if parts.is_empty() {
-        // reqwest's own text, minus the URL.
-        let mut text = err.to_string();
-        if let Some(url) = err.url() {
-            text = text.replace(url.as_str(), "");
-        }
-        parts.push(text.trim_end_matches([' ', '(', ')', ':']).to_string());
-    }
-    parts.join(": ")
 }
 
 /// Whether `url`'s host is the local machine.
@@ -674,74 +421,5 @@ mod tests {
         let u = Url::parse("https://h/v1/login?apikey=SECRET&refresh_token=RT").unwrap();
         let shown = redact_url(&u);
         assert_eq!(shown, "https://h/v1/login?apikey=***&refresh_token=***");
-    }
-
-    #[test]
-    fn http_dates() {
-        assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
-        assert_eq!(httpdate("garbage"), None);
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter() {
-        for _ in 0..50 {
-            let first = backoff(1);
-            assert!(first >= Duration::from_millis(125) && first <= Duration::from_millis(250));
-            let third = backoff(3);
-            assert!(third >= Duration::from_millis(500) && third <= Duration::from_millis(1000));
-        }
-        // Jitter: fifty waits are not all the same.
-        let waits: std::collections::BTreeSet<Duration> = (0..50).map(|_| backoff(2)).collect();
-        assert!(waits.len() > 5, "{waits:?}");
-    }
-
-    fn answer(status: u16, retry_after: Option<&str>) -> Result<ResponseWithHeaders, Failure> {
-        Ok(ResponseWithHeaders {
-            response: Response {
-                status,
-                content_type: String::new(),
-                body: Vec::new(),
-            },
-            retry_after: retry_after.map(str::to_string),
-            location: None,
-        })
-    }
-
-    #[test]
-    fn what_is_retried() {
-        let retried = |outcome, idempotent| retry_of(&outcome, idempotent).is_some();
-        for idempotent in [true, false] {
-            // The server did not act on these: always safe.
-            assert!(retried(answer(429, None), idempotent));
-            assert!(retried(answer(503, None), idempotent));
-            assert!(retried(Err(Failure::Connect("refused".into())), idempotent));
-            // It may have acted on these: only when resending is harmless.
-            assert_eq!(retried(answer(502, None), idempotent), idempotent);
-            assert_eq!(retried(answer(504, None), idempotent), idempotent);
-            assert_eq!(
-                retried(Err(Failure::Lost("reset".into())), idempotent),
-                idempotent
-            );
-            // Never.
-            for status in [200, 400, 401, 404, 500] {
-                assert!(!retried(answer(status, None), idempotent), "{status}");
-            }
-            assert!(!retried(Err(Failure::Other("timeout".into())), idempotent));
-        }
-        assert!(matches!(
-            retry_of(&answer(429, Some("7")), false),
-            Some(Retry::After(d)) if d == Duration::from_secs(7)
-        ));
-        assert!(matches!(
-            retry_of(&answer(503, Some("soon")), false),
-            Some(Retry::Backoff)
-        ));
-    }
-
-    #[test]
-    fn durations_for_people() {
-        assert_eq!(human_duration(Duration::from_secs(30)), "30s");
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
     }
 }
