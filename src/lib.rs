@@ -2,7 +2,26 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] (TOML → [`config::Profile`]) →
 //! [`session`] (cache + lock + store) → [`providers`] (one file per vendor:
-//! request, response → [`providers::TokenSet`]) → [`output`].
+//! request, response → [`providers::TokenSet`]) → [`output`]. Imports
+//! follow it: no module imports one above it.
+//!
+//! Where each concern lives:
+//! - [`cli`]: the clap definitions, and beside them [`cli::fast`], the
+//!   hot-path parser for plain `token`/`header` lines;
+//! - [`commands`]: one thin file per subcommand (read the arguments, call
+//!   the layer that does the work, return its output);
+//! - [`gitcred`], [`dockercred`]: git's and Docker's credential-helper
+//!   protocols (parsing, answers, matching, profile and store mode);
+//! - [`config`]: the schema, path resolution, validation, and which
+//!   profile's `urls` serve a URL; [`urlmatch`]: URL prefixes themselves;
+//! - [`session`]: get-or-renew with fingerprint, margin, lock, atomic write;
+//! - [`store`]: the secret stores, the store-choice precedence, secret
+//!   resolution (env, command, inline, store) and the store-mode index;
+//! - [`http`]: every request (TLS, trust roots, proxies, timeouts,
+//!   retries, size cap), plus the trust, proxy and probe code `doctor`
+//!   reuses; it knows nothing of profiles ([`http::HttpOptions`]);
+//! - `fuzzing`: the fuzz targets' entry points, only under the `fuzzing`
+//!   feature (and in unit tests, which replay the saved inputs).
 
 pub mod cli;
 pub mod commands;
