@@ -348,6 +348,17 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// What `store` keeps of a request.
+    pub(crate) fn of(r: &Request) -> Record {
+        Record {
+            password: r.password.clone(),
+            authtype: r.authtype.clone(),
+            credential: r.credential.clone(),
+            password_expiry_utc: r.password_expiry_utc,
+            oauth_refresh_token: r.oauth_refresh_token.clone(),
+        }
+    }
+
     fn read(kept: &Kept<Key>, entry: &index::Entry<Key>) -> Result<Option<Record>> {
         let Some(secret) = kept.secret(entry)? else {
             return Ok(None);
@@ -417,13 +428,7 @@ fn store_store(kept: &Kept<Key>, r: &Request, timeout: Option<Duration>) -> Resu
     if r.password.is_none() && r.credential.is_none() {
         return Ok(String::new());
     }
-    let record = Record {
-        password: r.password.clone(),
-        authtype: r.authtype.clone(),
-        credential: r.credential.clone(),
-        password_expiry_utc: r.password_expiry_utc,
-        oauth_refresh_token: r.oauth_refresh_token.clone(),
-    };
+    let record = Record::of(r);
     let data = serde_json::to_string(&record)
         .map_err(|e| Error::internal(format!("cannot encode the credential: {e}")))?;
     let key = r.key();

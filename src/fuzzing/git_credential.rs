@@ -110,13 +110,7 @@ fn check(r: &Request) {
     assert_eq!(back.authtype_capable, r.authtype_capable);
 
     // `store` keeps a record and an index entry; `get` finds them again.
-    let record = Record {
-        password: r.password.clone(),
-        authtype: r.authtype.clone(),
-        credential: r.credential.clone(),
-        password_expiry_utc: r.password_expiry_utc,
-        oauth_refresh_token: r.oauth_refresh_token.clone(),
-    };
+    let record = Record::of(r);
     let text = serde_json::to_string(&record).unwrap();
     let stored: Record = serde_json::from_str(&text).expect("a stored record reads back");
     assert_eq!(stored.password, record.password);
