@@ -9,12 +9,10 @@
 //! - A missing or hanging keychain needs no keychain at all, so those tests
 //!   always run: exit 4, quickly, with hints, and no plaintext file.
 
-mod support;
-
+use crate::support::*;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::*;
 
 const ID: &str = "kc-client";
 const SECRET: &str = "kc-s3cret-value";

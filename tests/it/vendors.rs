@@ -7,10 +7,8 @@
 //! zero lifetime (already expired when authtool next looks), then normal
 //! ones again.
 
-mod support;
-
+use crate::support::*;
 use std::process::{Output, Stdio};
-use support::*;
 
 /// A hermetic env with `vars` set and `config` written.
 fn env_with(config: &str, vars: &[(&str, &str)]) -> TestEnv {

@@ -2,12 +2,15 @@
 //! `HOME` and XDG dirs, a config file location, and commands whose
 //! environment is cleared and rebuilt from exactly that.
 
+use std::cell::RefCell;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use tempfile::TempDir;
+
+use super::case::Filters;
 
 /// The directories under the temp root, each created 0700.
 const DIRS: [&str; 6] = ["home", "config", "cache", "data", "state", "runtime"];
@@ -19,6 +22,9 @@ pub struct TestEnv {
     root: TempDir,
     /// Changes on top of the base environment: `Some` sets, `None` removes.
     overrides: Vec<(OsString, Option<OsString>)>,
+    /// Values every [`Case`](super::case::Case) of this environment shows as a
+    /// placeholder (see [`TestEnv::filter`]).
+    filters: RefCell<Filters>,
 }
 
 impl Default for TestEnv {
@@ -42,6 +48,7 @@ impl TestEnv {
         TestEnv {
             root,
             overrides: Vec::new(),
+            filters: RefCell::default(),
         }
     }
 
@@ -125,6 +132,18 @@ impl TestEnv {
     pub fn remove_env(&mut self, name: impl AsRef<OsStr>) -> &mut Self {
         self.overrides.push((name.as_ref().to_os_string(), None));
         self
+    }
+
+    /// Shows `value` as `placeholder` in the output of every case run from
+    /// now on (e.g. a token minted by a fake as `[TOKEN]`).
+    pub fn filter(&self, value: impl Into<String>, placeholder: impl Into<String>) -> &Self {
+        self.filters.borrow_mut().literal(value, placeholder);
+        self
+    }
+
+    /// The filters registered with [`TestEnv::filter`].
+    pub fn filters(&self) -> Filters {
+        self.filters.borrow().clone()
     }
 
     /// The complete environment of commands: `PATH` (inherited), `HOME`,
@@ -312,6 +331,11 @@ fn assert_hidden(output: &Output, secrets: &[&str], check_stdout: bool) {
             transcript(output)
         );
     }
+}
+
+/// Bytes as text (lossy), for output checks.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `exit status`, stdout and stderr, for failure messages.

@@ -10,13 +10,11 @@
 //! issues tokens with a zero lifetime, or `--min-ttl` asks for more than is
 //! left.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
 use std::process::Output;
-use support::*;
 
-const PROVIDERS_MD: &str = include_str!("../docs/providers.md");
+const PROVIDERS_MD: &str = include_str!("../../docs/providers.md");
 
 /// The worked example of `docs/providers.md` for profile `name`, with each
 /// `(from, to)` of `swaps` replaced (every one must occur) and `extra`

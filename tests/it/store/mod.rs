@@ -1,17 +1,17 @@
 //! Black-box tests of the commands around the secret store — `login`,
 //! `logout`, `refresh`, `status`, `inspect`, `doctor` — with the explicit
 //! `file` store (`$AUTHTOOL_SECRET_STORE=file`) against the strict fake
-//! OAuth2 server. The real OS keychain has its own tests (tests/keychain.rs).
+//! OAuth2 server. The real OS keychain has its own tests ([`keychain`]).
 //!
 //! No secret comes from the environment here: `login` stores it and every
 //! later command finds it in the store.
 
-mod support;
+mod keychain;
 
+use crate::support::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Output;
-use support::*;
 
 const ID: &str = "store-client";
 const SECRET: &str = "s3cret-in-the-store";

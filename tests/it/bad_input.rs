@@ -4,14 +4,12 @@
 //! arguments and environment are exit 2 or 3 with a hint; a damaged cache
 //! is a warning and a renewal; a damaged secret file is exit 4.
 
-mod support;
-
 use std::ffi::OsStr;
 use std::fs;
 use std::process::Output;
 
-use support::providers::{ORG_SECRET, assert_fails};
-use support::*;
+use crate::support::providers::{ORG_SECRET, assert_fails};
+use crate::support::*;
 
 const PROFILE: &str = "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"https://auth.example.com/oauth2/token\"\nclient_id = \"org-client\"\nclient_secret_env = \"ORG_SECRET\"\n";
 
