@@ -38,10 +38,16 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// The filters every case gets: `root` → `[ROOT]`, loopback ports →
-    /// `127.0.0.1:[PORT]`, RFC 3339 times → `[TIME]`, the pid in authtool's
-    /// lock messages → `[PID]`, relative times (`in 59m 58s`, `3s ago`, `valid
-    /// for 9m 59s`) → `in [DURATION]`, `[DURATION] ago`, `valid for [DURATION]`, and `(N bytes)` → `([SIZE] bytes)`.
+    /// The filters every case gets:
+    /// - the temp root → `[ROOT]`;
+    /// - loopback ports → `127.0.0.1:[PORT]` (also `localhost`, `[::1]`);
+    /// - RFC 3339 times → `[TIME]`;
+    /// - the pid in authtool's lock messages → `[PID]`;
+    /// - times that move with the clock: `in 59m 58s` → `in [DURATION]`,
+    ///   `3s ago` → `[DURATION] ago`, `valid for 9m 59s` → `valid for
+    ///   [DURATION]`;
+    /// - a jittered back-off, `retrying in 232ms` → `retrying in [DELAY]`;
+    /// - `(131 bytes)` → `([SIZE] bytes)` (minted tokens vary in length).
     pub fn standard(root: &Path) -> Filters {
         let mut filters = Filters::default();
         filters.literal(root.display().to_string(), "[ROOT]");
@@ -62,6 +68,8 @@ impl Filters {
             r"\bvalid for \d+[dhms]( \d+[dhms])?",
             "valid for [DURATION]",
         );
+        // A retry's back-off is jittered.
+        filters.pattern(r"\bretrying in \d+ms\b", "retrying in [DELAY]");
         // The size of an answer that carries a minted token.
         filters.pattern(r"\(\d+ bytes\)", "([SIZE] bytes)");
         filters
