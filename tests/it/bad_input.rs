@@ -6,9 +6,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::process::Output;
 
-use crate::support::providers::{ORG_SECRET, assert_fails};
 use crate::support::*;
 
 const PROFILE: &str = "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"https://auth.example.com/oauth2/token\"\nclient_id = \"org-client\"\nclient_secret_env = \"ORG_SECRET\"\n";
@@ -26,103 +24,116 @@ fn write_config(env: &TestEnv, bytes: &[u8]) {
     fs::write(&path, bytes).unwrap();
 }
 
-fn run(env: &TestEnv, args: &[&str]) -> Output {
-    env.cmd().args(args).output().unwrap()
-}
-
 #[test]
 fn broken_config_files_are_located_exit_2_errors() {
     let with = |extra: &str| format!("{PROFILE}{extra}").into_bytes();
-    // (what, file contents, what stderr must say: line and key)
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+    // (what, file contents, stderr: the file, line, profile and key)
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "malformed TOML",
             b"[profiles.org\nprovider = \"oauth2\"\n".to_vec(),
-            vec![":1:", "profile 'org'"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a string where a number or duration goes",
             with("timeout = true\n"),
-            vec![":6:", "key `timeout`", "duration"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `timeout`: expected a duration like \"90s\", \"5m\" or a number of seconds\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a number where a string goes",
             PROFILE
                 .replace("client_id = \"org-client\"", "client_id = 42")
                 .into_bytes(),
-            vec![":4:", "key `client_id`", "expected a string"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': key `client_id`: invalid type: integer `42`, expected a string\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a string where a list goes",
             with("urls = \"https://x\"\n"),
-            vec![":6:", "key `urls`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `urls`: invalid type: string \"https://x\", expected a sequence\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "an unknown key (a typo)",
             with("client_secrte = \"x\"\n"),
-            vec![":6:", "profile 'org'", "unknown field `client_secrte`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': unknown field `client_secrte`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "an unknown top-level table",
             with("[profile.x]\n"),
-            vec![":6:", "unknown field `profile`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: unknown field `profile`, expected one of `default_profile`, `defaults`, `profiles`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "an unknown key in [defaults]",
             format!("[defaults]\ntimeout = \"1s\"\nbogus = 1\n{PROFILE}").into_bytes(),
-            vec![":3:", "[defaults]", "unknown field `bogus`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:3: [defaults]: unknown field `bogus`, expected one of `refresh_margin`, `timeout`, `token_lifetime`, `ca_file`, `allow_insecure_http`, `token_cache`, `secret_store`, `urls`, `git_username`, `docker_username`, `env`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "an unknown provider",
             PROFILE.replace("\"oauth2\"", "\"oauth3\"").into_bytes(),
-            vec![":2:", "key `provider`", "unknown provider `oauth3`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:2: profile 'org': key `provider`: unknown provider `oauth3` (known providers: connect-enterprise, pipeline-lbm, primaerp, lrs-connect, oauth2, http)\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "no provider",
             PROFILE.replace("provider = \"oauth2\"\n", "").into_bytes(),
-            vec!["profile 'org'", "missing key `provider`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml: profile 'org': missing key `provider` (one of: connect-enterprise, pipeline-lbm, primaerp, lrs-connect, oauth2, http)\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "not UTF-8",
             [PROFILE.as_bytes(), b"# caf\xe9\n"].concat(),
-            vec!["not valid UTF-8", "hint: save the file as UTF-8"],
+            "authtool: error: [ROOT]/config/authtool/config.toml: the config file is not valid UTF-8 (invalid byte at offset 150)\n\
+             hint: save the file as UTF-8\n",
         ),
         (
             "a NUL byte in a string",
             [PROFILE.as_bytes(), b"scope = \"a\0b\"\n"].concat(),
-            vec![":6:"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': invalid basic string, expected non-double-quote visible characters, `\\`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a duplicate key",
             with("client_id = \"again\"\n"),
-            vec![":6:", "duplicate key"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': duplicate key\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a duration that is not one",
             with("timeout = \"soon\"\n"),
-            vec![":6:", "key `timeout`", "like \"90s\""],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `timeout`: expected number at 0 (expected a duration like \"90s\", \"5m\" or \"1h\")\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a negative duration",
             with("refresh_margin = \"-5m\"\n"),
-            vec![":6:", "key `refresh_margin`"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `refresh_margin`: expected number at 0 (expected a duration like \"90s\", \"5m\" or \"1h\")\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a URL that is not one",
             PROFILE
                 .replace("https://auth.example.com/oauth2/token", "not a url")
                 .into_bytes(),
-            vec![":3:", "key `token_url`", "not a valid URL"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:3: profile 'org': key `token_url`: `not a url` is not a valid URL: relative URL without a base\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a URL of another scheme",
             PROFILE.replace("https://", "ftp://").into_bytes(),
-            vec![":3:", "key `token_url`", "https://"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:3: profile 'org': key `token_url`: `ftp://auth.example.com/oauth2/token` must be an https:// URL\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a secret configured twice",
             with("client_secret_command = \"echo x\"\n"),
-            vec!["profile 'org'", "configured more than once"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret` is configured more than once; keep one of `client_secret`, `client_secret_env`, `client_secret_command`\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "deeply nested arrays",
@@ -131,7 +142,8 @@ fn broken_config_files_are_located_exit_2_errors() {
                 "[".repeat(5000),
                 "]".repeat(5000)
             )),
-            vec![":6:"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "deeply nested tables",
@@ -140,134 +152,220 @@ fn broken_config_files_are_located_exit_2_errors() {
                 "{a=".repeat(5000),
                 "}".repeat(5000)
             )),
-            vec![":6:"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "profiles that are not a table",
             b"profiles = 5\n".to_vec(),
-            vec![":1:"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:1: invalid type: integer `5`, expected a map\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a profile that is not a table",
             b"[profiles]\norg = 5\n".to_vec(),
-            vec![":2:"],
-        ),
-        (
-            "a default profile that does not exist",
-            format!("default_profile = \"nope\"\n{PROFILE}").into_bytes(),
-            vec!["'nope'", "hint: known profiles: org"],
+            "authtool: error: [ROOT]/config/authtool/config.toml:2: invalid type: integer `5`, expected a map\n\
+             hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "no profiles at all",
             Vec::new(),
-            vec!["no profiles", "config init"],
+            "authtool: error: [ROOT]/config/authtool/config.toml: no profiles are defined\n\
+             hint: add a [profiles.NAME] table; `authtool config init` writes an example\n",
         ),
     ];
-    for (what, bytes, needles) in cases {
+    for (what, bytes, stderr) in cases {
         let env = env();
         write_config(&env, &bytes);
-        let config = env.config_path().display().to_string();
-        let mut needles = needles;
-        needles.push(&config);
         eprintln!("case: {what}");
-        assert_fails(&run(&env, &["token"]), 2, &needles, &[ORG_SECRET]);
+        env.case(["token"])
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(stderr)
+            .hides(&[ORG_SECRET]);
         // `config check` says the same, except that an empty file is a
         // valid (if useless) config.
         if !bytes.is_empty() {
-            assert_fails(&run(&env, &["config", "check"]), 2, &needles, &[]);
+            env.case(["config", "check"])
+                .run()
+                .code(2)
+                .stdout("")
+                .stderr(stderr);
         }
-        // Other commands that read the config: no panic, no internal error
-        // (`status` lists the broken profile with its error; `doctor`
-        // reports it as a failed check).
-        for args in [&["status"][..], &["header"], &["doctor"]] {
-            let out = run(&env, args);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let expected = if args[0] == "header" { 2..=2 } else { 0..=6 };
-            assert!(
-                out.status
-                    .code()
-                    .is_some_and(|c| c != 1 && expected.contains(&c)),
-                "{what}: {args:?}\n{}",
-                transcript(&out)
-            );
-            assert!(!stderr.contains("panicked"), "{what}: {args:?}\n{stderr}");
-        }
+        others_survive(&env, what);
     }
+}
+
+/// Other commands that read a broken config: no panic, no internal error
+/// (`status` lists the broken profile with its error; `doctor` reports it
+/// as a failed check; `header` is exit 2).
+fn others_survive(env: &TestEnv, what: &str) {
+    for args in [&["status"][..], &["header"], &["doctor"]] {
+        let out = env.case(args).run().into_output();
+        let stderr = text(&out.stderr);
+        let expected = if args[0] == "header" { 2..=2 } else { 0..=6 };
+        assert!(
+            out.status
+                .code()
+                .is_some_and(|c| c != 1 && expected.contains(&c)),
+            "{what}: {args:?}\n{}",
+            transcript(&out)
+        );
+        assert!(!stderr.contains("panicked"), "{what}: {args:?}\n{stderr}");
+    }
+}
+
+/// A `default_profile` that names no profile: `token` looks for it, `config
+/// check` says which key is wrong.
+#[test]
+fn a_default_profile_that_does_not_exist() {
+    let env = env();
+    write_config(
+        &env,
+        format!("default_profile = \"nope\"\n{PROFILE}").as_bytes(),
+    );
+    env.case(["token"]).run().code(2).stdout("").stderr(
+        "authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\n\
+             hint: known profiles: org\n",
+    );
+    env.case(["config", "check"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: [ROOT]/config/authtool/config.toml: default_profile = 'nope' names no profile\n\
+             hint: known profiles: org\n",
+        );
+    others_survive(&env, "a default profile that does not exist");
 }
 
 #[test]
 fn the_config_path_itself_can_be_wrong() {
-    let mut env = env();
+    let env = env();
     // Missing.
-    let out = run(&env, &["token"]);
-    assert_fails(&out, 2, &["config.toml", "config init"], &[]);
+    env.case(["token"]).run().code(2).stdout("").stderr(
+        "authtool: error: config file [ROOT]/config/authtool/config.toml does not exist\n\
+         hint: run `authtool config init` to write an example config there, then edit it\n\
+         hint: or point --config / $AUTHTOOL_CONFIG at your config file\n",
+    );
     // A directory.
     fs::create_dir_all(env.config_path()).unwrap();
-    assert_fails(&run(&env, &["token"]), 2, &["config.toml"], &[]);
+    env.case(["token"]).run().code(2).stdout("").stderr("authtool: error: cannot read config file [ROOT]/config/authtool/config.toml: Is a directory (os error 21)\n");
     // Given explicitly and missing.
-    env.set_env("AUTHTOOL_CONFIG", env.root().join("nope.toml"));
-    assert_fails(&run(&env, &["token"]), 2, &["nope.toml"], &[]);
+    env.case(["token"])
+        .env("AUTHTOOL_CONFIG", env.root().join("nope.toml"))
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: config file [ROOT]/nope.toml does not exist\n\
+             hint: run `authtool config init` to write an example config there, then edit it\n\
+             hint: or point --config / $AUTHTOOL_CONFIG at your config file\n",
+        );
 }
 
 #[test]
 fn bad_arguments_and_environment_exit_2_or_3() {
-    let mut env = env();
+    let env = env();
     write_config(&env, PROFILE.as_bytes());
-    for (args, code, needle) in [
-        (&["token", "--min-ttl", "soon"][..], 2, "soon"),
-        (&["token", "--format", "yaml"], 2, "yaml"),
-        (&["token", "--bogus"], 2, "--bogus"),
-        (&["token", "nope"], 2, "no profile named 'nope'"),
-        (&["tokne"], 2, "tokne"),
-    ] {
-        let out = run(&env, args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}\n{}",
-            transcript(&out)
+    env.case(["token", "--min-ttl", "soon"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("error: invalid value 'soon' for '--min-ttl <DURATION>': expected number at 0 (expected a duration like \"90s\", \"5m\" or \"1h\")\n\
+             \n\
+             For more information, try '--help'.\n");
+    env.case(["token", "--format", "yaml"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            r#"error: invalid value 'yaml' for '--format <FORMAT>'
+  [possible values: raw, header, json, env, curl, query, exec-credential]
+
+For more information, try '--help'.
+"#,
         );
-        assert!(out.stdout.is_empty(), "{args:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(needle), "{args:?}\n{stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}\n{stderr}");
-    }
+    env.case(["token", "--bogus"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            r#"error: unexpected argument '--bogus' found
+
+  tip: to pass '--bogus' as a value, use '-- --bogus'
+
+Usage: authtool token [OPTIONS] [PROFILE]
+
+For more information, try '--help'.
+"#,
+        );
+    env.case(["token", "nope"]).run().code(2).stdout("").stderr(
+        "authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\n\
+             hint: known profiles: org\n",
+    );
+    env.case(["tokne"]).run().code(2).stdout("").stderr(
+        r#"error: unrecognized subcommand 'tokne'
+
+  tip: a similar subcommand exists: 'token'
+
+Usage: authtool [OPTIONS] <COMMAND>
+
+For more information, try '--help'.
+"#,
+    );
     // A profile name that is not UTF-8.
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        let out = env
-            .cmd()
-            .arg("token")
+        env.case(["token"])
             .arg(OsStr::from_bytes(b"caf\xe9"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "error: invalid UTF-8 was detected in one or more arguments\n\
+                 \n\
+                 Usage: authtool token [OPTIONS] [PROFILE]\n\
+                 \n\
+                 For more information, try '--help'.\n",
+            );
     }
 
-    env.set_env("AUTHTOOL_PROFILE", "nope");
-    assert_fails(&run(&env, &["token"]), 2, &["'nope'"], &[]);
-    env.remove_env("AUTHTOOL_PROFILE");
+    env.case(["token"])
+        .env("AUTHTOOL_PROFILE", "nope")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\n\
+             hint: known profiles: org\n",
+        );
     // A secret variable that is empty, or not UTF-8: exit 3, named.
-    env.set_env("ORG_SECRET", "");
-    assert_fails(&run(&env, &["token"]), 3, &["$ORG_SECRET", "empty"], &[]);
+    env.case(["token"])
+        .env("ORG_SECRET", "")
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': environment variable $ORG_SECRET (from `client_secret_env`) is empty\n\
+             hint: export ORG_SECRET=… before running authtool\n");
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        env.set_env("ORG_SECRET", OsStr::from_bytes(b"s3cr\xe9t"));
-        assert_fails(
-            &run(&env, &["token"]),
-            3,
-            &["$ORG_SECRET", "not valid UTF-8"],
-            &[],
-        );
+        env.case(["token"])
+            .env("ORG_SECRET", OsStr::from_bytes(b"s3cr\xe9t"))
+            .run()
+            .code(3)
+            .stdout("")
+            .stderr("authtool: error: profile 'org': environment variable $ORG_SECRET (from `client_secret_env`) is not valid UTF-8\n\
+                 hint: export ORG_SECRET=… with the secret as UTF-8 text\n");
     }
 }
 
 #[test]
 fn a_damaged_cache_is_a_warning_and_a_renewal() {
-    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET));
+    let server = FakeServer::start(org_fake());
     let env = env();
     write_config(
         &env,
@@ -275,8 +373,7 @@ fn a_damaged_cache_is_a_warning_and_a_renewal() {
             .replace("https://auth.example.com/oauth2/token", &server.token_url())
             .as_bytes(),
     );
-    let out = run(&env, &["token"]);
-    assert!(out.status.success(), "{}", transcript(&out));
+    env.case(["token"]).run().success().stderr("");
     let cache = env.cache_dir().join("tokens/org.json");
     let good = fs::read_to_string(&cache).unwrap();
     let entry: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -290,51 +387,84 @@ fn a_damaged_cache_is_a_warning_and_a_renewal() {
         e["token"][field] = value;
         e.to_string().into_bytes()
     };
-    let damaged: Vec<(&str, Vec<u8>)> = vec![
-        ("garbage", b"\x00\xffnot json".to_vec()),
-        ("truncated", good.as_bytes()[..good.len() / 2].to_vec()),
-        ("empty", Vec::new()),
-        ("a JSON array", b"[1,2,3]".to_vec()),
-        ("a wrong type", with_field("expires_at", "tomorrow".into())),
-        ("a negative time", with_field("issued_at", (-5).into())),
-        ("a token with a newline", with_token("abc\nX-Evil: 1")),
-        ("an empty token", with_token("")),
+    // (what, the cache file, why authtool says it is damaged); where the
+    // JSON breaks depends on the length of the token in it.
+    let damaged: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "garbage",
+            b"\x00\xffnot json".to_vec(),
+            "expected value at line 1 column [N]",
+        ),
+        (
+            "truncated",
+            good.as_bytes()[..good.len() / 2].to_vec(),
+            "EOF while parsing [WHAT] at line 1 column [N]",
+        ),
+        (
+            "empty",
+            Vec::new(),
+            "EOF while parsing [WHAT] at line 1 column [N]",
+        ),
+        (
+            "a JSON array",
+            b"[1,2,3]".to_vec(),
+            "invalid type: integer `2`, expected a string at line 1 column [N]",
+        ),
+        (
+            "a wrong type",
+            with_field("expires_at", "tomorrow".into()),
+            "invalid type: string \"tomorrow\", expected u64 at line 1 column [N]",
+        ),
+        (
+            "a negative time",
+            with_field("issued_at", (-5).into()),
+            "invalid value: integer `-5`, expected u64 at line 1 column [N]",
+        ),
+        (
+            "a token with a newline",
+            with_token("abc\nX-Evil: 1"),
+            "its token is empty or holds characters no token has",
+        ),
+        (
+            "an empty token",
+            with_token(""),
+            "its token is empty or holds characters no token has",
+        ),
     ];
-    for (what, bytes) in damaged {
+    for (what, bytes, why) in damaged {
+        eprintln!("case: {what}");
         fs::write(&cache, &bytes).unwrap();
         let before = server.counters().logins;
-        let out = run(&env, &["token"]);
-        assert!(out.status.success(), "{what}\n{}", transcript(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("warning") && stderr.contains("damaged token cache"),
-            "{what}\n{stderr}"
+        let ran = env
+            .case(["token"])
+            .filter_regex(r"EOF while parsing an? \w+", "EOF while parsing [WHAT]")
+            .filter_regex(r"column \d+", "column [N]")
+            .run();
+        let warning = format!(
+            "authtool: warning: profile 'org': ignoring the damaged token cache [ROOT]/cache/authtool/tokens/org.json ({why})\n"
         );
-        assert!(!stderr.contains("X-Evil"), "{what}\n{stderr}");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim_end(),
-            server.last_access_token().unwrap(),
-            "{what}"
-        );
+        ran.token(server.last_access_token().unwrap())
+            .success()
+            .stdout("[TOKEN]\n")
+            // Read once without the lock and once with it.
+            .stderr(format!("{warning}{warning}"))
+            .stderr_hides(&["X-Evil"]);
         assert_eq!(server.counters().logins, before + 1, "{what}");
         // Repaired: served from the cache again, silently.
-        let out = run(&env, &["token"]);
-        assert!(
-            out.status.success() && out.stderr.is_empty(),
-            "{what}\n{}",
-            transcript(&out)
-        );
+        env.case(["token"]).run().success().stderr("");
     }
     // A damaged refresh marker is stale, not a reason to fail.
     fs::write(env.cache_dir().join("tokens/org.refreshing"), b"\xff\xfe").unwrap();
-    let out = run(&env, &["token", "--min-ttl", "2h"]);
-    assert!(out.status.success(), "{}", transcript(&out));
+    env.case(["token", "--min-ttl", "2h"])
+        .run()
+        .success()
+        .stderr("authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n");
     assert_eq!(server.counters().refreshes, 1);
 }
 
 #[test]
 fn a_damaged_secret_file_is_exit_4_with_a_hint() {
-    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET));
+    let server = FakeServer::start(org_fake());
     let env = env();
     write_config(
         &env,
@@ -345,14 +475,27 @@ fn a_damaged_secret_file_is_exit_4_with_a_hint() {
     );
     let data = env.data_dir();
     fs::create_dir_all(&data).unwrap();
-    for bytes in [&b"{\"org/client_secret\": "[..], b"\xff\xfe", b"[]"] {
+    for (bytes, why) in [
+        (
+            &b"{\"org/client_secret\": "[..],
+            "EOF while parsing a value at line 1 column [N]",
+        ),
+        (b"\xff\xfe", "expected value at line 1 column [N]"),
+        (
+            b"[]",
+            "invalid type: sequence, expected a map at line 1 column [N]",
+        ),
+    ] {
         fs::write(data.join("secrets.json"), bytes).unwrap();
-        assert_fails(
-            &run(&env, &["token"]),
-            4,
-            &["secrets.json", "damaged", "hint: move it away"],
-            &[],
-        );
+        env.case(["token"])
+            .filter_regex(r"column \d+", "column [N]")
+            .run()
+            .code(4)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: the secret file [ROOT]/data/authtool/secrets.json is damaged: {why}\n\
+                 hint: move it away and run `authtool login` again for your profiles\n"
+            ));
     }
     assert_eq!(server.request_count(), 0);
 }
@@ -367,12 +510,14 @@ fn absurd_durations_are_config_errors() {
     ] {
         let env = env();
         write_config(&env, format!("{PROFILE}{key} = {value}\n").as_bytes());
-        let config = env.config_path().display().to_string();
-        assert_fails(
-            &run(&env, &["token"]),
-            2,
-            &[&config, ":6:", &format!("key `{key}`")],
-            &[ORG_SECRET],
-        );
+        env.case(["token"])
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `{key}`: more than 100 years\n\
+                 hint: fix the file, then check it with `authtool config check`\n"
+            ))
+            .hides(&[ORG_SECRET]);
     }
 }
