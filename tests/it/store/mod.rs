@@ -11,52 +11,23 @@ mod keychain;
 use crate::support::*;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Output;
 
-const ID: &str = "store-client";
 const SECRET: &str = "s3cret-in-the-store";
 const USER: &str = "alice";
 const PASSWORD: &str = "pa55-in-the-store";
 
-/// A hermetic env with the file store and an `org` profile (client
+/// A hermetic env with the file store and the `org` profile (client
 /// credentials, secret from the store) pointing at `server`.
 fn env_for(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
     let mut env = TestEnv::new();
     env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{ID}\"\n{extra}",
-        server.token_url()
-    ));
+    env.write_config(&org_profile(&server.token_url(), extra));
     env
 }
 
-fn run(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
-    env.cmd().args(args).write_stdin(stdin).output().unwrap()
-}
-
-/// Runs authtool, asserts success, returns (stdout, stderr).
-fn ok(env: &TestEnv, args: &[&str], stdin: &str) -> (String, String) {
-    let out = run(env, args, stdin);
-    assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-/// Asserts exit `code`, empty stdout, `needle` on stderr and no secret in
-/// the output; returns stderr.
-fn fails(env: &TestEnv, args: &[&str], stdin: &str, code: i32, needle: &str) -> String {
-    let assert = env
-        .cmd()
-        .args(args)
-        .write_stdin(stdin)
-        .assert()
-        .fails_cleanly(code)
-        .output_hides(&[SECRET, PASSWORD]);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains(needle), "wanted `{needle}`:\n{stderr}");
-    stderr
+/// The fake `org` logs in to, with the secret of this module.
+fn fake() -> FakeOAuth2 {
+    FakeOAuth2::new(ORG_ID, SECRET)
 }
 
 /// The file store's JSON (account → value), or an empty object.
@@ -76,25 +47,25 @@ fn cache_file(env: &TestEnv) -> PathBuf {
 
 #[test]
 fn login_stores_the_secret_verifies_it_and_token_uses_it() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    let (out, err) = ok(
-        &env,
-        &["login", "org", "--secret-stdin"],
-        &format!("{SECRET}\n"),
-    );
-    assert_eq!(out, "");
-    assert!(
-        err.contains("stored client_secret in the file secret store"),
-        "{err}"
-    );
-    assert!(err.contains("verified"), "{err}");
+    env.case(["login", "org", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert_eq!(server.counters().logins, 1);
     assert_eq!(stored(&env)["org/client_secret"], SECRET);
 
     // The verifying login's token is cached: `token` makes no request.
-    let (token, _) = ok(&env, &["token", "org"], "");
-    assert_eq!(token.trim_end(), server.last_access_token().unwrap());
+    env.case(["token", "org"])
+        .run()
+        .token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
     assert_eq!(server.counters().token_requests, 1);
 
     // The store is a private file; the cache holds neither secret nor refresh token.
@@ -114,23 +85,30 @@ fn login_stores_the_secret_verifies_it_and_token_uses_it() {
     assert_eq!(stored(&env)["org/refresh_token"], refresh.as_str());
 
     // Without --no-cache nothing new; with it, a login with the stored secret.
-    ok(&env, &["token", "--no-cache"], "");
+    env.case(["token", "--no-cache"])
+        .run()
+        .filter(server.last_access_token().unwrap(), "[NEW]")
+        .success()
+        .stdout("[NEW]\n")
+        .stderr("");
     assert_eq!(server.counters().logins, 2);
 }
 
 #[test]
 fn login_reads_several_secrets_in_the_providers_order() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET).with_user(USER, PASSWORD));
+    let server = FakeServer::start(fake().with_user(USER, PASSWORD));
     let env = env_for(
         &server,
         &format!("grant = \"password\"\nusername = \"{USER}\"\n"),
     );
     // client_secret, then password (as `status` lists them); CRLF accepted.
-    ok(
-        &env,
-        &["login", "--secret-stdin"],
-        &format!("{SECRET}\r\n{PASSWORD}\r\n"),
-    );
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\r\n{PASSWORD}\r\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret, password in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert_eq!(server.counters().password, 1);
     let s = stored(&env);
     assert_eq!(
@@ -143,30 +121,35 @@ fn login_reads_several_secrets_in_the_providers_order() {
         &server,
         &format!("grant = \"password\"\nusername = \"{USER}\"\n"),
     );
-    let err = fails(
-        &fresh,
-        &["login", "--secret-stdin"],
-        &format!("{SECRET}\n"),
-        2,
-        "expected 2 lines",
-    );
-    assert!(err.contains("client_secret, password"), "{err}");
+    fresh
+        .case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org': --secret-stdin expected 2 lines, got 1\n\
+             hint: give one secret per line, in this order: client_secret, password\n",
+        )
+        .hides(&[SECRET, PASSWORD]);
     assert!(!secrets_file(&fresh).exists());
 }
 
 #[test]
 fn a_rejected_secret_is_not_kept() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(&server, "");
     // Never stored before: the wrong value is removed again.
-    let err = fails(
-        &env,
-        &["login", "--secret-stdin"],
-        "wrong-one\n",
-        6,
-        "not kept",
-    );
-    assert!(!err.contains("wrong-one"), "{err}");
+    env.case(["login", "--secret-stdin"])
+        .stdin("wrong-one\n")
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
+             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n")
+        .hides(&[SECRET, PASSWORD, "wrong-one"]);
     assert!(
         stored(&env).get("org/client_secret").is_none(),
         "{}",
@@ -174,60 +157,115 @@ fn a_rejected_secret_is_not_kept() {
     );
 
     // A good value, then a wrong one: the good one is put back.
-    ok(&env, &["login", "--secret-stdin"], &format!("{SECRET}\n"));
-    let token = ok(&env, &["token"], "").0;
-    fails(
-        &env,
-        &["login", "--secret-stdin"],
-        "wrong-two\n",
-        6,
-        "not kept",
-    );
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    let token = env.case(["token"]).run().success().stderr("").line();
+    env.filter(&token, "[TOKEN]");
+    env.case(["login", "--secret-stdin"])
+        .stdin("wrong-two\n")
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
+             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n")
+        .hides(&[SECRET, PASSWORD]);
     assert_eq!(stored(&env)["org/client_secret"], SECRET);
     // The cached token from the good login is still served.
-    assert_eq!(ok(&env, &["token"], "").0, token);
-    ok(&env, &["token", "--no-cache"], "");
+    env.case(["token"])
+        .run()
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
+    env.case(["token", "--no-cache"])
+        .run()
+        .filter(server.last_access_token().unwrap(), "[NEW]")
+        .success()
+        .stdout("[NEW]\n")
+        .stderr("");
 
     // --no-verify keeps whatever it is given.
-    ok(
-        &env,
-        &["login", "--secret-stdin", "--no-verify"],
-        "unchecked\n",
-    );
+    env.case(["login", "--secret-stdin", "--no-verify"])
+        .stdin("unchecked\n")
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n");
     assert_eq!(stored(&env)["org/client_secret"], "unchecked");
 }
 
 #[test]
 fn login_never_prompts_without_a_terminal() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    let err = fails(&env, &["login"], "", 3, "stdin is not a terminal");
-    assert!(err.contains("--secret-stdin"), "{err}");
+    env.case(["login"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': stdin is not a terminal, so authtool cannot ask for client_secret\n\
+             hint: pipe them in, one per line in this order: client_secret, and pass --secret-stdin\n\
+             hint: or configure them with NAME_env / NAME_command in the profile\n")
+        .hides(&[SECRET, PASSWORD]);
     assert_eq!(server.counters().token_requests, 0);
     // A secret that comes from the environment is not asked for at all.
     let mut env = env_for(&server, "client_secret_env = \"ORG_SECRET\"\n");
     env.set_env("ORG_SECRET", SECRET);
-    let (_, err) = ok(&env, &["login"], "");
-    assert!(err.contains("nothing to store"), "{err}");
+    env.case(["login"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert!(stored(&env).get("org/client_secret").is_none());
     // Missing stored secret for `token`: exit 3, pointing at login.
     let env = env_for(&server, "");
-    fails(&env, &["token"], "", 3, "authtool login org");
+    env.case(["token"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': no client_secret is stored in the file secret store\n\
+             hint: run `authtool login org` to store it\n\
+             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n")
+        .hides(&[SECRET, PASSWORD]);
 }
 
 #[test]
 fn refresh_tokens_rotate_in_the_store_and_are_never_reused() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET).lifetime_secs(600));
+    let server = FakeServer::start(fake().lifetime_secs(600));
     let env = env_for(&server, "");
-    ok(&env, &["login", "--secret-stdin"], &format!("{SECRET}\n"));
-    for round in 1..=2 {
-        // `--min-ttl 1h` makes the 10-minute token stale; `refresh` forces it.
-        let args: &[&str] = if round == 1 {
-            &["token", "--min-ttl", "1h"]
-        } else {
-            &["refresh"]
-        };
-        ok(&env, args, "");
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    // `--min-ttl 1h` makes the 10-minute token stale; `refresh` forces it.
+    for (round, args, stdout, stderr) in [
+        (
+            1,
+            &["token", "--min-ttl", "1h"][..],
+            "[NEW]\n",
+            "authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n",
+        ),
+        (
+            2,
+            &["refresh"],
+            "",
+            "authtool: profile 'org': new token, expires in [DURATION]\n",
+        ),
+    ] {
+        let ran = env.case(args).run();
+        ran.filter(server.last_access_token().unwrap(), "[NEW]")
+            .success()
+            .stdout(stdout)
+            .stderr(stderr);
         let c = server.counters();
         assert_eq!(
             (c.logins, c.refreshes, c.refresh_reuse),
@@ -244,7 +282,13 @@ fn refresh_tokens_rotate_in_the_store_and_are_never_reused() {
     }
     // A server that stops issuing refresh tokens: the spent one is deleted.
     server.with_vendor(|v| v.issue_refresh_tokens = false);
-    ok(&env, &["login", "--secret-stdin"], &format!("{SECRET}\n"));
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert!(
         stored(&env).get("org/refresh_token").is_none(),
         "{}",
@@ -254,221 +298,399 @@ fn refresh_tokens_rotate_in_the_store_and_are_never_reused() {
 
 #[test]
 fn logout_drops_tokens_and_forget_deletes_stored_secrets() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(
         &server,
         &format!(
-            "\n[profiles.other]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{ID}\"\n",
+            "\n[profiles.other]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{ORG_ID}\"\n",
             server.token_url()
         ),
     );
-    ok(
-        &env,
-        &["login", "org", "--secret-stdin"],
-        &format!("{SECRET}\n"),
-    );
-    ok(
-        &env,
-        &["login", "other", "--secret-stdin"],
-        &format!("{SECRET}\n"),
-    );
+    env.case(["login", "org", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    env.case(["login", "other", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'other': stored client_secret in the file secret store\n\
+             authtool: profile 'other': verified: the provider issued a token (expires in [DURATION])\n");
 
     // Plain logout: the cached token and its refresh token go, the secret stays.
-    let (out, err) = ok(&env, &["logout", "org"], "");
-    assert_eq!(out, "");
-    assert!(
-        err.contains("cached token and refresh token dropped"),
-        "{err}"
-    );
+    env.case(["logout", "org"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': cached token and refresh token dropped\n");
     assert!(!cache_file(&env).exists());
     let s = stored(&env);
     assert!(
         s.get("org/refresh_token").is_none() && s["org/client_secret"] == SECRET,
         "{s}"
     );
-    ok(&env, &["token", "org"], "");
+    env.case(["token", "org"])
+        .run()
+        .filter(server.last_access_token().unwrap(), "[NEW]")
+        .success()
+        .stdout("[NEW]\n")
+        .stderr("");
     assert_eq!(server.counters().logins, 3);
 
     // --forget --all: every profile's secrets and refresh tokens.
-    let (_, err) = ok(&env, &["logout", "--all", "--forget"], "");
-    assert!(
-        err.contains("profile 'org'") && err.contains("profile 'other'"),
-        "{err}"
-    );
-    assert!(
-        err.contains("cached token and refresh token dropped; deleted client_secret"),
-        "{err}"
-    );
+    env.case(["logout", "--all", "--forget"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': cached token and refresh token dropped; deleted client_secret from the file store\n\
+             authtool: profile 'other': cached token and refresh token dropped; deleted client_secret from the file store\n");
     assert_eq!(stored(&env), serde_json::json!({}));
-    fails(&env, &["token", "org"], "", 3, "authtool login org");
+    env.case(["token", "org"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': no client_secret is stored in the file secret store\n\
+             hint: run `authtool login org` to store it\n\
+             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n")
+        .hides(&[SECRET, PASSWORD]);
 }
 
 #[test]
 fn status_lists_every_profile_without_secrets() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(
         &server,
         "\n[profiles.broken]\nprovider = \"oauth2\"\ntokn_url = \"https://x\"\n\n[profiles.envy]\nprovider = \"oauth2\"\ntoken_url = \"https://auth.example.com/t\"\nclient_id = \"x\"\nclient_secret_env = \"ENVY_SECRET\"\n",
     );
-    let (table, _) = ok(&env, &["status"], "");
-    let line = |name: &str| {
-        table
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("no {name} in\n{table}"))
-            .to_string()
-    };
-    assert!(table.starts_with("PROFILE"), "{table}");
-    assert!(
-        line("broken").contains("error:") && line("broken").contains("tokn_url"),
-        "{table}"
-    );
-    assert!(
-        line("envy").contains("client_secret: env $ENVY_SECRET, missing"),
-        "{table}"
-    );
-    assert!(
-        line("org").contains("client_secret: file, missing"),
-        "{table}"
-    );
-    assert!(line("org").contains("none"), "{table}");
+    // The table's columns are as wide as their widest cell, which depends
+    // on how long a token has left: runs of spaces are shown as two.
+    let table = |env: &TestEnv, args: &[&str]| env.case(args).filter_regex(" {2,}", "  ").run();
+    table(&env, &["status"])
+        .success()
+        .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
+             broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+             envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
+             org  oauth2  client_secret: file, missing  none  no\n")
+        .stderr("");
 
-    ok(
-        &env,
-        &["login", "org", "--secret-stdin"],
-        &format!("{SECRET}\n"),
-    );
-    let (table, _) = ok(&env, &["list"], "");
-    let org = table.lines().find(|l| l.starts_with("org")).unwrap();
-    assert!(org.contains("client_secret: file, present"), "{table}");
-    assert!(
-        org.contains("expires in 59m") || org.contains("expires in 1h"),
-        "{table}"
-    );
-    assert!(org.trim_end().ends_with("yes"), "{table}");
-
-    let (json, _) = ok(&env, &["status", "--json"], "");
-    let doc: Value = serde_json::from_str(&json).unwrap();
+    env.case(["login", "org", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    let token = server.last_access_token().unwrap();
+    for args in [&["list"][..], &["status"]] {
+        table(&env, args)
+            .success()
+            .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
+                 broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+                 envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
+                 org  oauth2  client_secret: file, present  expires in [DURATION]  yes\n")
+            .stderr("")
+            .stdout_is("a table with a token of about an hour", |out| {
+                out.contains("expires in 59m") || out.contains("expires in 1h")
+            })
+            .hides(&[SECRET, &token]);
+    }
+    let doc = env
+        .case(["status", "--json"])
+        .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+        .run()
+        .success()
+        .stdout(r#"{
+  "config": "[ROOT]/config/authtool/config.toml",
+  "profiles": [
+    {
+      "error": "[ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`",
+      "name": "broken",
+      "provider": null,
+      "refresh_token": false,
+      "secrets": [],
+      "token": null
+    },
+    {
+      "error": null,
+      "name": "envy",
+      "provider": "oauth2",
+      "refresh_token": false,
+      "secrets": [
+        {
+          "env": "ENVY_SECRET",
+          "name": "client_secret",
+          "present": false,
+          "source": "env"
+        }
+      ],
+      "token": null
+    },
+    {
+      "error": null,
+      "name": "org",
+      "provider": "oauth2",
+      "refresh_token": true,
+      "secrets": [
+        {
+          "name": "client_secret",
+          "present": true,
+          "source": "store",
+          "store": "file"
+        }
+      ],
+      "token": {
+        "expired": false,
+        "expires_at": "[TIME]",
+        "expires_in": [SECS]
+      }
+    }
+  ]
+}
+"#)
+        .stderr("")
+        .hides(&[SECRET, &token])
+        .json();
     let profiles = doc["profiles"].as_array().unwrap();
     let org = profiles.iter().find(|p| p["name"] == "org").unwrap();
-    assert_eq!(org["provider"], "oauth2");
-    assert_eq!(org["secrets"][0]["source"], "store");
-    assert_eq!(org["secrets"][0]["store"], "file");
-    assert_eq!(org["secrets"][0]["present"], true);
-    assert_eq!(org["refresh_token"], true);
     assert!(org["token"]["expires_in"].as_u64().unwrap() > 3500);
-    assert!(org["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
-    let broken = profiles.iter().find(|p| p["name"] == "broken").unwrap();
-    assert!(broken["error"].as_str().unwrap().contains("tokn_url"));
-    for text in [&table, &json] {
-        assert!(!text.contains(SECRET));
-        assert!(!text.contains(&server.last_access_token().unwrap()));
-    }
 }
 
 #[test]
 fn inspect_decodes_the_cached_jwt_without_verifying_it() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET).jwt_tokens(true));
+    let server = FakeServer::start(fake().jwt_tokens(true));
     let env = env_for(&server, "scope = \"read write\"\n");
     server.with_vendor(|v| v.expected_scope = Some("read write".into()));
-    fails(&env, &["inspect"], "", 3, "authtool token org");
-
-    ok(&env, &["login", "--secret-stdin"], &format!("{SECRET}\n"));
-    let (text, _) = ok(&env, &["inspect", "org"], "");
-    assert!(text.contains("signature not verified"), "{text}");
-    assert!(text.contains("\"sub\""), "{text}");
-    assert!(text.contains("scopes:  read write"), "{text}");
-    assert!(
-        text.contains("expires: ") && (text.contains("(in 59m") || text.contains("(in 1h 0m)")),
-        "{text}"
+    env.case(["inspect"]).run().code(3).stdout("").stderr(
+        "authtool: error: profile 'org' has no cached token for its current settings\n\
+         hint: run `authtool token org` first (with token_cache = \"none\" nothing is cached)\n",
     );
-    let token = server.last_access_token().unwrap();
-    assert!(!text.contains(&token), "the token itself is never printed");
 
-    let (json, _) = ok(&env, &["inspect", "--json"], "");
-    let doc: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(doc["jwt"], true);
-    assert_eq!(doc["signature_verified"], false);
-    assert_eq!(doc["claims"], jwt_claims(&token).unwrap());
-    assert_eq!(doc["scopes"], serde_json::json!(["read", "write"]));
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    let token = server.last_access_token().unwrap();
+    let claims = jwt_claims(&token).unwrap();
+    // The claims that vary: when it was issued, when it expires, its id.
+    fn varying<'e>(case: Case<'e>, claims: &Value) -> Case<'e> {
+        case.filter(claims["iat"].to_string(), "[IAT]")
+            .filter(claims["exp"].to_string(), "[EXP]")
+            .filter(claims["jti"].as_str().unwrap(), "[JTI]")
+    }
+    // The token itself is never printed.
+    // Issued just now: "in 0s" or "1s ago".
+    varying(env.case(["inspect", "org"]), &claims)
+        .filter_regex(r"issued:  \[TIME\] \([^)]*\)", "issued:  [TIME] ([WHEN])")
+        .run()
+        .success()
+        .stdout(r#"profile: org
+type:    Bearer
+format:  JWT (signature not verified: this shows what the token says about itself, not proof of who issued it)
+header:  {
+           "alg": "HS256",
+           "kid": "fake",
+           "typ": "JWT"
+         }
+claims:  {
+           "client_id": "org-client",
+           "exp": [EXP],
+           "iat": [IAT],
+           "iss": "fake-vendor",
+           "jti": "[JTI]",
+           "scope": "read write",
+           "sub": "org-client"
+         }
+issued:  [TIME] ([WHEN])
+scopes:  read write
+expires: [TIME] (in [DURATION])
+"#)
+        .stderr("")
+        .stdout_is("a token of about an hour", |out| {
+            out.contains("(in 59m") || out.contains("(in 1h 0m)")
+        })
+        .hides(&[&token]);
+
+    let doc = varying(env.case(["inspect", "--json"]), &claims)
+        .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+        .run()
+        .success()
+        .stdout(
+            r#"{
+  "claims": {
+    "client_id": "org-client",
+    "exp": [EXP],
+    "iat": [IAT],
+    "iss": "fake-vendor",
+    "jti": "[JTI]",
+    "scope": "read write",
+    "sub": "org-client"
+  },
+  "expires_at": "[TIME]",
+  "expires_in": [SECS],
+  "header": {
+    "alg": "HS256",
+    "kid": "fake",
+    "typ": "JWT"
+  },
+  "jwt": true,
+  "profile": "org",
+  "scopes": [
+    "read",
+    "write"
+  ],
+  "signature_verified": false,
+  "token_type": "Bearer"
+}
+"#,
+        )
+        .stderr("")
+        .json();
+    assert_eq!(doc["claims"], claims);
     assert!(doc["expires_in"].as_u64().unwrap() > 3500);
 }
 
 #[test]
 fn inspect_says_when_a_token_is_not_a_jwt() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    ok(&env, &["login", "--secret-stdin"], &format!("{SECRET}\n"));
-    let (text, _) = ok(&env, &["inspect"], "");
-    assert!(text.contains("not a JWT"), "{text}");
-    let (json, _) = ok(&env, &["inspect", "--json"], "");
-    let doc: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(
-        (doc["jwt"].as_bool(), doc["claims"].is_null()),
-        (Some(false), true)
-    );
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    env.case(["inspect"])
+        .run()
+        .success()
+        .stdout(
+            "profile: org\n\
+             type:    Bearer\n\
+             format:  not a JWT (an opaque token): there are no claims to decode\n\
+             expires: [TIME] (in [DURATION])\n",
+        )
+        .stderr("");
+    env.case(["inspect", "--json"])
+        .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+        .run()
+        .success()
+        .stdout(
+            r#"{
+  "claims": null,
+  "expires_at": "[TIME]",
+  "expires_in": [SECS],
+  "header": null,
+  "jwt": false,
+  "profile": "org",
+  "scopes": [],
+  "signature_verified": false,
+  "token_type": "Bearer"
+}
+"#,
+        )
+        .stderr("");
 }
 
 #[test]
 fn doctor_checks_one_line_each_and_sends_no_credentials() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    ok(
-        &env,
-        &["login", "--secret-stdin", "--no-verify"],
-        &format!("{SECRET}\n"),
-    );
-    let (out, err) = ok(&env, &["doctor"], "");
-    assert_eq!(out, "", "the report is diagnostics: stderr");
-    for check in [
-        "config:",
-        "secret store (file): reachable; client_secret stored",
-        "trust roots:",
-        "proxy:",
-        "reachable: TCP connect",
-    ] {
-        assert!(err.contains(check), "wanted `{check}`:\n{err}");
-    }
-    assert!(!err.contains("FAIL"), "{err}");
+    env.case(["login", "--secret-stdin", "--no-verify"])
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n");
+    // The report is diagnostics: stderr. How long a connect takes varies.
+    let connect_ms = r"directly in \d+ ms";
+    env.case(["doctor"])
+        .filter_regex(connect_ms, "directly in [N] ms")
+        .run()
+        .success()
+        .stdout("")
+        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n\
+             ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
+             ok    profile 'org': secret store (file): reachable; client_secret stored\n\
+             ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
+             ok    profile 'org': proxy: no proxy variables apply; connecting directly\n\
+             ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent\n");
     assert_eq!(server.request_count(), 0, "doctor sends no request");
 
     // A proxy variable is reported, with its password hidden; NO_PROXY wins.
-    let mut proxied = env_for(&server, "");
-    proxied.set_env("HTTP_PROXY", "http://user:hunter2@proxy.invalid:3128");
-    proxied.set_env("NO_PROXY", "127.0.0.1");
-    let (_, err) = ok(&proxied, &["doctor"], "");
-    assert!(
-        err.contains("NO_PROXY=127.0.0.1 excludes 127.0.0.1"),
-        "{err}"
-    );
-    assert!(!err.contains("hunter2"), "{err}");
+    env.case(["doctor"])
+        .filter_regex(connect_ms, "directly in [N] ms")
+        .env("HTTP_PROXY", "http://user:hunter2@proxy.invalid:3128")
+        .env("NO_PROXY", "127.0.0.1")
+        .run()
+        .success()
+        .stdout("")
+        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n\
+             ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
+             ok    profile 'org': secret store (file): reachable; client_secret stored\n\
+             ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
+             ok    profile 'org': proxy: NO_PROXY=127.0.0.1 excludes 127.0.0.1; connecting directly\n\
+             ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent\n")
+        .hides(&["hunter2"]);
 
     // Nothing listening: exit 5, stdout empty.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = dead.local_addr().unwrap().port();
     drop(dead);
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
     env.write_config(&format!(
         "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:{port}/t\"\nclient_id = \"x\"\nclient_secret_env = \"NOPE\"\n"
     ));
-    let err = fails(&env, &["doctor"], "", 5, "FAIL  profile 'org': reachable");
-    assert!(err.contains("checks failed"), "{err}");
+    env.case(["doctor"]).run().code(5).stdout("").stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
+ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/t)
+ok    profile 'org': secret store (file): reachable (no secret of this profile comes from it)
+warn  profile 'org': client_secret: $NOPE (from `client_secret_env`) is not set
+ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
+ok    profile 'org': proxy: no proxy variables apply; connecting directly
+FAIL  profile 'org': reachable: cannot connect to 127.0.0.1:[PORT]: Connection refused (os error 111)
+      hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)
+authtool: error: doctor: 1 of 7 checks failed
+hint: see the FAIL lines above
+"#);
 
     // A broken profile: exit 2.
     env.write_config("[profiles.org]\nprovider = \"oauth2\"\ntokn_url = \"x\"\n");
-    fails(&env, &["doctor", "org"], "", 2, "FAIL  profile 'org'");
+    env.case(["doctor", "org"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
+FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`
+      hint: fix the file, then check it with `authtool config check`
+authtool: error: doctor: 1 of 2 checks failed
+hint: see the FAIL lines above
+"#);
     // No config at all: exit 2.
-    let none = TestEnv::new();
-    fails(&none, &["doctor"], "", 2, "FAIL  config");
+    TestEnv::new()
+        .case(["doctor"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            r#"FAIL  config: config file [ROOT]/config/authtool/config.toml does not exist
+      hint: run `authtool config init` to write an example config there, then edit it
+      hint: or point --config / $AUTHTOOL_CONFIG at your config file
+authtool: error: doctor: 1 of 1 checks failed
+hint: see the FAIL lines above
+"#,
+        );
 }
 
 #[test]
 fn no_command_shows_a_secret_with_verbose_output() {
-    let server = FakeServer::start(
-        FakeOAuth2::new(ID, SECRET)
-            .with_user(USER, PASSWORD)
-            .lifetime_secs(600),
-    );
+    let server = FakeServer::start(fake().with_user(USER, PASSWORD).lifetime_secs(600));
     let env = env_for(
         &server,
         &format!("grant = \"password\"\nusername = \"{USER}\"\n"),
@@ -478,8 +700,12 @@ fn no_command_shows_a_secret_with_verbose_output() {
     let mut check = |args: &[&str], token_printed: bool| {
         let mut args = args.to_vec();
         args.push("-v");
-        let out = run(&env, &args, &stdin);
-        assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
+        let out = env
+            .case(&args)
+            .stdin(stdin.as_str())
+            .run()
+            .success()
+            .into_output();
         let token = server.last_access_token().unwrap_or_default();
         refresh_tokens.extend(server.last_refresh_token());
         let mut hidden = vec![SECRET, PASSWORD];
