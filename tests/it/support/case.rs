@@ -453,8 +453,9 @@ fn shell_word(word: &str) -> String {
 }
 
 /// A line diff of `expected` against `actual` (longest common subsequence):
-/// ` ` same, `-` only expected, `+` only actual. A missing final newline
-/// shows as `\ no newline at end`.
+/// `  ` same, `- ` only expected, `+ ` only actual; unchanged runs more than
+/// three lines away from a change are folded. A missing final newline shows
+/// as `\ no newline at end`.
 pub fn line_diff(expected: &str, actual: &str) -> String {
     let split = |text: &str| -> Vec<String> {
         let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
@@ -476,21 +477,44 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
             };
         }
     }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
+    let (mut i, mut j) = (0, 0);
+    let mut rows: Vec<(char, &str)> = Vec::new();
     while i < a.len() || j < b.len() {
         if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}", a[i]));
+            rows.push((' ', &a[i]));
             (i, j) = (i + 1, j + 1);
         } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}", b[j]));
+            rows.push(('+', &b[j]));
             j += 1;
         } else {
-            out.push_str(&format!("- {}", a[i]));
+            rows.push(('-', &a[i]));
             i += 1;
         }
     }
-    if out.is_empty() {
-        out.push_str("  (both empty)\n");
+    if rows.is_empty() {
+        return "  (both empty)\n".to_string();
+    }
+    const CONTEXT: usize = 3;
+    let near_change = |k: usize| {
+        let lo = k.saturating_sub(CONTEXT);
+        let hi = (k + CONTEXT).min(rows.len() - 1);
+        rows[lo..=hi].iter().any(|(sign, _)| *sign != ' ')
+    };
+    let mut out = String::new();
+    let mut folded = 0;
+    for (k, (sign, line)) in rows.iter().enumerate() {
+        if *sign == ' ' && !near_change(k) {
+            folded += 1;
+            continue;
+        }
+        if folded > 0 {
+            out.push_str(&format!("  … {folded} unchanged lines\n"));
+            folded = 0;
+        }
+        out.push_str(&format!("{sign} {line}"));
+    }
+    if folded > 0 {
+        out.push_str(&format!("  … {folded} unchanged lines\n"));
     }
     out
 }

@@ -182,29 +182,6 @@ impl TestEnv {
         cmd
     }
 
-    /// Runs `authtool args` and asserts exit `code`, an empty stdout,
-    /// `needle` on stderr and none of `secrets` there; returns stderr.
-    pub fn fails(&self, args: &[&str], code: i32, needle: &str, secrets: &[&str]) -> String {
-        let out = self
-            .cmd()
-            .args(args)
-            .output()
-            .expect("TestEnv: run authtool");
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}\n{}",
-            transcript(&out)
-        );
-        assert!(out.stdout.is_empty(), "{}", transcript(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(stderr.contains(needle), "wanted `{needle}`:\n{stderr}");
-        for secret in secrets {
-            assert!(!stderr.contains(secret), "leaked {secret}:\n{stderr}");
-        }
-        stderr
-    }
-
     /// Starts `n` `authtool` processes with `args` at once and waits for
     /// all of them: for single-flight tests.
     pub fn run_concurrently(&self, n: usize, args: &[&str]) -> Vec<Output> {
