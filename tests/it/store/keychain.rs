@@ -9,6 +9,7 @@
 //! - A missing or hanging keychain needs no keychain at all, so those tests
 //!   always run: exit 4, quickly, with hints, and no plaintext file.
 
+use super::{login_to, not_stored};
 use crate::support::*;
 use std::path::Path;
 use std::process::Command;
@@ -116,14 +117,13 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
 
     // login --secret-stdin: stored in the keychain, proved by a login.
     env.filter(&name, "[NAME]");
-    env.case(["login", &name, "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile '[NAME]': stored client_secret in the keyring secret store\n\
-             authtool: profile '[NAME]': verified: the provider issued a token (expires in [DURATION])\n")
-        .hides(&[SECRET]);
+    login_to(
+        &env,
+        &["login", &name, "--secret-stdin"],
+        SECRET,
+        "[NAME]",
+        "keyring",
+    );
     assert_eq!(server.counters().logins, 1);
     if let Some(found) = tool(
         "secret-tool",
@@ -234,9 +234,7 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
         .run()
         .code(3)
         .stdout("")
-        .stderr("authtool: error: profile '[NAME]': no client_secret is stored in the keyring secret store\n\
-             hint: run `authtool login [NAME]` to store it\n\
-             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n");
+        .stderr(not_stored("[NAME]", "keyring"));
     assert_no_plaintext_store(&env);
 }
 
@@ -394,14 +392,13 @@ fn the_kernel_keyring_round_trip() {
     let name = unique("kern");
     let env = env_with(&profile(&name, &server, "secret_store = \"kernel\"\n"));
     env.filter(&name, "[NAME]");
-    env.case(["login", &name, "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile '[NAME]': stored client_secret in the kernel secret store\n\
-             authtool: profile '[NAME]': verified: the provider issued a token (expires in [DURATION])\n")
-        .hides(&[SECRET]);
+    login_to(
+        &env,
+        &["login", &name, "--secret-stdin"],
+        SECRET,
+        "[NAME]",
+        "kernel",
+    );
     let description = format!("%user:authtool:{name}/client_secret");
     match tool("keyctl", &["print", &description]) {
         Some(value) => assert_eq!(value, SECRET),
@@ -426,8 +423,6 @@ fn the_kernel_keyring_round_trip() {
         .run()
         .code(3)
         .stdout("")
-        .stderr("authtool: error: profile '[NAME]': no client_secret is stored in the kernel secret store\n\
-             hint: run `authtool login [NAME]` to store it\n\
-             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n");
+        .stderr(not_stored("[NAME]", "kernel"));
     assert_no_plaintext_store(&env);
 }

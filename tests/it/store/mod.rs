@@ -30,6 +30,63 @@ fn fake() -> FakeOAuth2 {
     FakeOAuth2::new(ORG_ID, SECRET)
 }
 
+/// `authtool ARGS` (a `login --secret-stdin`) with this module's secret
+/// on stdin: stored in the file store and proved by a login of `profile`.
+#[track_caller]
+fn login(env: &TestEnv, args: &[&str], profile: &str) {
+    login_to(env, args, SECRET, profile, "file");
+}
+
+/// `authtool ARGS` (a `login --secret-stdin`) with `secret` on stdin:
+/// stored in `store` and proved by a login of `profile`.
+#[track_caller]
+fn login_to(env: &TestEnv, args: &[&str], secret: &str, profile: &str, store: &str) {
+    env.case(args)
+        .stdin(format!("{secret}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr(stored_and_verified(profile, "client_secret", store))
+        .hides(&[secret]);
+}
+
+/// `login --secret-stdin` with a wrong `secret`: exit 6 with the server's
+/// refusal, and the new value not kept.
+#[track_caller]
+fn login_refused(env: &TestEnv, secret: &str) {
+    env.case(["login", "--secret-stdin"])
+        .stdin(format!("{secret}\n"))
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr(
+            "authtool: profile 'org': stored client_secret in the file secret store\n\
+             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
+             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n",
+        )
+        .hides(&[SECRET, PASSWORD, secret]);
+}
+
+/// What `login` says once it stored `secrets` in `store` and a login with
+/// them worked.
+fn stored_and_verified(profile: &str, secrets: &str, store: &str) -> String {
+    format!(
+        "authtool: profile '{profile}': stored {secrets} in the {store} secret store\n\
+         authtool: profile '{profile}': verified: the provider issued a token (expires in [DURATION])\n"
+    )
+}
+
+/// What `token` says when no client secret is stored for `profile` in
+/// `store` (exit 3).
+fn not_stored(profile: &str, store: &str) -> String {
+    format!(
+        "authtool: error: profile '{profile}': no client_secret is stored in the {store} secret store\n\
+         hint: run `authtool login {profile}` to store it\n\
+         hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n"
+    )
+}
+
 /// The file store's JSON (account → value), or an empty object.
 fn stored(env: &TestEnv) -> Value {
     std::fs::read_to_string(secrets_file(env))
@@ -49,13 +106,7 @@ fn cache_file(env: &TestEnv) -> PathBuf {
 fn login_stores_the_secret_verifies_it_and_token_uses_it() {
     let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    env.case(["login", "org", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "org", "--secret-stdin"], "org");
     assert_eq!(server.counters().logins, 1);
     assert_eq!(stored(&env)["org/client_secret"], SECRET);
 
@@ -107,8 +158,12 @@ fn login_reads_several_secrets_in_the_providers_order() {
         .run()
         .success()
         .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret, password in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+        .stderr(stored_and_verified(
+            "org",
+            "client_secret, password",
+            "file",
+        ))
+        .hides(&[SECRET, PASSWORD]);
     assert_eq!(server.counters().password, 1);
     let s = stored(&env);
     assert_eq!(
@@ -140,16 +195,7 @@ fn a_rejected_secret_is_not_kept() {
     let server = FakeServer::start(fake());
     let env = env_for(&server, "");
     // Never stored before: the wrong value is removed again.
-    env.case(["login", "--secret-stdin"])
-        .stdin("wrong-one\n")
-        .run()
-        .code(6)
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
-             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
-             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n")
-        .hides(&[SECRET, PASSWORD, "wrong-one"]);
+    login_refused(&env, "wrong-one");
     assert!(
         stored(&env).get("org/client_secret").is_none(),
         "{}",
@@ -157,25 +203,10 @@ fn a_rejected_secret_is_not_kept() {
     );
 
     // A good value, then a wrong one: the good one is put back.
-    env.case(["login", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "--secret-stdin"], "org");
     let token = env.case(["token"]).run().success().stderr("").line();
     env.filter(&token, "[TOKEN]");
-    env.case(["login", "--secret-stdin"])
-        .stdin("wrong-two\n")
-        .run()
-        .code(6)
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
-             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
-             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n")
-        .hides(&[SECRET, PASSWORD]);
+    login_refused(&env, "wrong-two");
     assert_eq!(stored(&env)["org/client_secret"], SECRET);
     // The cached token from the good login is still served.
     env.case(["token"])
@@ -229,9 +260,7 @@ fn login_never_prompts_without_a_terminal() {
         .run()
         .code(3)
         .stdout("")
-        .stderr("authtool: error: profile 'org': no client_secret is stored in the file secret store\n\
-             hint: run `authtool login org` to store it\n\
-             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n")
+        .stderr(not_stored("org", "file"))
         .hides(&[SECRET, PASSWORD]);
 }
 
@@ -239,13 +268,7 @@ fn login_never_prompts_without_a_terminal() {
 fn refresh_tokens_rotate_in_the_store_and_are_never_reused() {
     let server = FakeServer::start(fake().lifetime_secs(600));
     let env = env_for(&server, "");
-    env.case(["login", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "--secret-stdin"], "org");
     // `--min-ttl 1h` makes the 10-minute token stale; `refresh` forces it.
     for (round, args, stdout, stderr) in [
         (
@@ -282,13 +305,7 @@ fn refresh_tokens_rotate_in_the_store_and_are_never_reused() {
     }
     // A server that stops issuing refresh tokens: the spent one is deleted.
     server.with_vendor(|v| v.issue_refresh_tokens = false);
-    env.case(["login", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "--secret-stdin"], "org");
     assert!(
         stored(&env).get("org/refresh_token").is_none(),
         "{}",
@@ -306,20 +323,8 @@ fn logout_drops_tokens_and_forget_deletes_stored_secrets() {
             server.token_url()
         ),
     );
-    env.case(["login", "org", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
-    env.case(["login", "other", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'other': stored client_secret in the file secret store\n\
-             authtool: profile 'other': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "org", "--secret-stdin"], "org");
+    login(&env, &["login", "other", "--secret-stdin"], "other");
 
     // Plain logout: the cached token and its refresh token go, the secret stays.
     env.case(["logout", "org"])
@@ -353,9 +358,7 @@ fn logout_drops_tokens_and_forget_deletes_stored_secrets() {
         .run()
         .code(3)
         .stdout("")
-        .stderr("authtool: error: profile 'org': no client_secret is stored in the file secret store\n\
-             hint: run `authtool login org` to store it\n\
-             hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n")
+        .stderr(not_stored("org", "file"))
         .hides(&[SECRET, PASSWORD]);
 }
 
@@ -377,13 +380,7 @@ fn status_lists_every_profile_without_secrets() {
              org  oauth2  client_secret: file, missing  none  no\n")
         .stderr("");
 
-    env.case(["login", "org", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "org", "--secret-stdin"], "org");
     let token = server.last_access_token().unwrap();
     for args in [&["list"][..], &["status"]] {
         table(&env, args)
@@ -469,13 +466,7 @@ fn inspect_decodes_the_cached_jwt_without_verifying_it() {
          hint: run `authtool token org` first (with token_cache = \"none\" nothing is cached)\n",
     );
 
-    env.case(["login", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "--secret-stdin"], "org");
     let token = server.last_access_token().unwrap();
     let claims = jwt_claims(&token).unwrap();
     // The claims that vary: when it was issued, when it expires, its id.
@@ -560,13 +551,7 @@ expires: [TIME] (in [DURATION])
 fn inspect_says_when_a_token_is_not_a_jwt() {
     let server = FakeServer::start(fake());
     let env = env_for(&server, "");
-    env.case(["login", "--secret-stdin"])
-        .stdin(format!("{SECRET}\n"))
-        .run()
-        .success()
-        .stdout("")
-        .stderr("authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    login(&env, &["login", "--secret-stdin"], "org");
     env.case(["inspect"])
         .run()
         .success()
