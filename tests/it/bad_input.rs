@@ -6,10 +6,17 @@
 
 use std::ffi::OsStr;
 use std::fs;
+use std::sync::LazyLock;
 
 use crate::support::*;
 
-const PROFILE: &str = "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"https://auth.example.com/oauth2/token\"\nclient_id = \"org-client\"\nclient_secret_env = \"ORG_SECRET\"\n";
+/// The `org` profile, its secret in `$ORG_SECRET`.
+static PROFILE: LazyLock<String> = LazyLock::new(|| {
+    org_profile(
+        "https://auth.example.com/oauth2/token",
+        "client_secret_env = \"ORG_SECRET\"\n",
+    )
+});
 
 fn env() -> TestEnv {
     let mut env = TestEnv::new();
@@ -26,7 +33,7 @@ fn write_config(env: &TestEnv, bytes: &[u8]) {
 
 #[test]
 fn broken_config_files_are_located_exit_2_errors() {
-    let with = |extra: &str| format!("{PROFILE}{extra}").into_bytes();
+    let with = |extra: &str| format!("{}{extra}", *PROFILE).into_bytes();
     // (what, file contents, stderr: the file, line, profile and key)
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
@@ -69,7 +76,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         ),
         (
             "an unknown key in [defaults]",
-            format!("[defaults]\ntimeout = \"1s\"\nbogus = 1\n{PROFILE}").into_bytes(),
+            format!("[defaults]\ntimeout = \"1s\"\nbogus = 1\n{}", *PROFILE).into_bytes(),
             "authtool: error: [ROOT]/config/authtool/config.toml:3: [defaults]: unknown field `bogus`, expected one of `refresh_margin`, `timeout`, `token_lifetime`, `ca_file`, `allow_insecure_http`, `token_cache`, `secret_store`, `urls`, `git_username`, `docker_username`, `env`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
@@ -223,7 +230,7 @@ fn a_default_profile_that_does_not_exist() {
     let env = env();
     write_config(
         &env,
-        format!("default_profile = \"nope\"\n{PROFILE}").as_bytes(),
+        format!("default_profile = \"nope\"\n{}", *PROFILE).as_bytes(),
     );
     env.case(["token"]).run().code(2).stdout("").stderr(
         "authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\n\
@@ -509,7 +516,7 @@ fn absurd_durations_are_config_errors() {
         ("refresh_margin", "\"101y\""),
     ] {
         let env = env();
-        write_config(&env, format!("{PROFILE}{key} = {value}\n").as_bytes());
+        write_config(&env, format!("{}{key} = {value}\n", *PROFILE).as_bytes());
         env.case(["token"])
             .run()
             .code(2)
