@@ -37,7 +37,7 @@
 //! `AUTHTOOL_BENCH_MAX_LOAD` (wait, at most `AUTHTOOL_BENCH_WAIT_SECS`,
 //! until the 1-minute load average is below this).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 #[path = "perf_report.rs"]

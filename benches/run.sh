@@ -9,7 +9,7 @@
 # Installs what it needs with apt-get (hyperfine, gh, curl, time; strace and
 # valgrind for `profile`), builds release, then runs the Rust driver
 # (benches/perf.rs), which starts the loopback fake server from
-# tests/support and measures with hyperfine. Settings: see benches/perf.rs
+# tests/it/support and measures with hyperfine. Settings: see benches/perf.rs
 # (AUTHTOOL_BENCH_ROUNDS, _RUNS, _CONCURRENCY, _MAX_LOAD, …) and
 # AUTHTOOL_BENCH_NICE below.
 set -euo pipefail

@@ -7,7 +7,7 @@
 //! it printed. Each token is then used against the vendor's fake API with
 //! real `curl -K -`, so it never appears in an argument list.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::io::Write;

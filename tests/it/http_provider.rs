@@ -6,17 +6,14 @@
 //! the same outputs (tokens masked) and send the same token requests
 //! (method, path, query, content type, body fields, Authorization).
 //!
-//! Staleness is forced without sleeping, as in `tests/vendors.rs`: a fake
+//! Staleness is forced without sleeping, as in [`crate::vendors`]: a fake
 //! issues tokens with a zero lifetime, or `--min-ttl` asks for more than is
 //! left.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
-use std::process::Output;
-use support::*;
 
-const PROVIDERS_MD: &str = include_str!("../docs/providers.md");
+const PROVIDERS_MD: &str = include_str!("../../docs/providers.md");
 
 /// The worked example of `docs/providers.md` for profile `name`, with each
 /// `(from, to)` of `swaps` replaced (every one must occur) and `extra`
@@ -55,11 +52,12 @@ struct Run {
 /// Runs `authtool` in one hermetic env and records what it printed.
 struct Recorder {
     env: TestEnv,
+    kind: Kind,
     outputs: Vec<String>,
 }
 
 impl Recorder {
-    fn new(config: &str, vars: &[(&str, &str)]) -> Self {
+    fn new(kind: Kind, config: &str, vars: &[(&str, &str)]) -> Self {
         let mut env = TestEnv::new();
         // Refresh tokens go to the secret store; the keychain has its own tests.
         env.set_env("AUTHTOOL_SECRET_STORE", "file");
@@ -69,41 +67,56 @@ impl Recorder {
         env.write_config(config);
         Recorder {
             env,
+            kind,
             outputs: Vec::new(),
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.env.cmd().args(args).output().unwrap()
-    }
-
-    /// Runs, asserts success, records and returns stdout.
+    /// Runs, asserts success, records stdout and stderr (filtered, tokens
+    /// masked: the built-in and the described provider must print the
+    /// same) and returns stdout.
+    #[track_caller]
     fn ok(&mut self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
-        let stdout = String::from_utf8(out.stdout).unwrap();
+        let ran = self.env.case(args).run().success();
+        let stdout = ran.stdout_text();
         let shown = if args.contains(&"json") {
             normalize_json(&stdout)
         } else {
             mask(&stdout)
         };
-        self.outputs.push(format!("{args:?} -> {shown}"));
+        let stderr = mask(&self.env.filtered(&ran.output().stderr));
+        self.outputs
+            .push(format!("{args:?} -> {shown}--- stderr\n{stderr}"));
         stdout
     }
 
     /// `token`: the bare token.
+    #[track_caller]
     fn token(&mut self) -> String {
         self.ok(&["token"]).trim_end().to_string()
     }
 
-    /// Asserts exit `code`, empty stdout, `needle` on stderr and none of
-    /// `secrets` there; records the exit code.
-    fn fails(&mut self, args: &[&str], code: i32, needle: &str, secrets: &[&str]) -> String {
-        let stderr = self.env.fails(args, code, needle, secrets);
+    /// Asserts exit `code`, empty stdout, exactly `stderr` and none of
+    /// `secrets`; records the exit code. `stderr` is one text for either
+    /// provider, or two: `[built-in, described]` (their hints differ).
+    #[track_caller]
+    fn fails(&mut self, args: &[&str], code: i32, stderr: &[&str], secrets: &[&str]) {
+        let expected = match (self.kind, stderr) {
+            (Kind::Declared, [_, declared]) => declared,
+            (_, [first, ..]) => first,
+            (_, []) => panic!("no stderr given"),
+        };
+        self.env
+            .case(args)
+            .run()
+            .code(code)
+            .stdout("")
+            .stderr(expected)
+            .hides(secrets);
         self.outputs.push(format!("{args:?} -> exit {code}"));
-        stderr
     }
 
+    #[track_caller]
     fn json(&mut self) -> Value {
         serde_json::from_str(&self.ok(&["token", "--format", "json"])).unwrap()
     }
@@ -214,6 +227,7 @@ fn connect_config(kind: Kind, base_url: &str) -> String {
 fn connect_scenario(kind: Kind) -> Run {
     let server = FakeServer::start(FakeConnect::new("development", CE_ID, CE_SECRET));
     let mut r = Recorder::new(
+        kind,
         &connect_config(kind, &server.url()),
         &[("CE_SECRET", CE_SECRET)],
     );
@@ -227,7 +241,9 @@ fn connect_scenario(kind: Kind) -> Run {
     r.ok(&["header"]);
     let left = r.json()["expires_in"].as_u64().unwrap();
     assert!((3500..=3600).contains(&left), "{left}");
-    r.fails(&["token", "--format", "query"], 2, "header", &[]);
+    r.fails(&["token", "--format", "query"], 2, &["authtool: error: profile 'connect-dev' (connect-enterprise) sends the token in a header, not in the URL\n\
+         hint: use `authtool header -p connect-dev`\n", "authtool: error: profile 'connect-dev' (http) sends the token in a header, not in the URL\n\
+         hint: use `authtool header -p connect-dev`\n"], &[]);
     assert_eq!(server.counters().login_requests, 1);
 
     // No refresh token: renewal is a new login.
@@ -241,12 +257,9 @@ fn connect_scenario(kind: Kind) -> Run {
 
     // Wrong secret: exit 6 with the server's message, stdout empty.
     r.env.set_env("CE_SECRET", "wrong-one");
-    r.fails(
-        &["token", "--no-cache"],
-        6,
-        "Invalid clientid or secret",
-        &["wrong-one"],
-    );
+    r.fails(&["token", "--no-cache"], 6, &["authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: INVALID_CREDENTIALS: Invalid clientid or secret\n\
+         hint: check `client_id` and the client secret (`authtool login connect-dev` stores it); development and production have separate credentials\n", "authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: INVALID_CREDENTIALS: Invalid clientid or secret\n\
+         hint: check the values and secrets of profile 'connect-dev' (client_secret); `authtool login connect-dev` stores the secrets\n"], &["wrong-one"]);
     assert_eq!(server.counters().logins, 3);
     Run {
         outputs: r.outputs,
@@ -263,21 +276,26 @@ fn connect_enterprise_described_is_the_builtin() {
 fn connect_enterprise_described_refusal_in_a_200_exits_6() {
     let server = FakeServer::start(FakeConnect::new("development", CE_ID, CE_SECRET));
     let mut r = Recorder::new(
+        Kind::Declared,
         &connect_config(Kind::Declared, &server.url()),
         &[("CE_SECRET", CE_SECRET)],
     );
     let refusal =
         r#"{"data":null,"errors":[{"code":"AUTH001","message":"Invalid client credentials"}]}"#;
     server.script(vec![Fault::status(200, refusal)]);
-    r.fails(
-        &["token"],
-        6,
-        "AUTH001: Invalid client credentials",
-        &[CE_SECRET],
-    );
+    r.fails(&["token"], 6, &["authtool: error: http://127.0.0.1:[PORT]/v1/auth/login refused the login: AUTH001: Invalid client credentials\n\
+         hint: check the values and secrets of profile 'connect-dev' (client_secret); `authtool login connect-dev` stores the secrets\n"], &[CE_SECRET]);
     // A 500 is the server's problem, not a rejection.
     server.script(vec![Fault::status(500, r#"{"errors":["boom"]}"#)]);
-    r.fails(&["token"], 5, "boom", &[CE_SECRET]);
+    r.fails(
+        &["token"],
+        5,
+        &[
+            "authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 500: boom\n\
+         hint: the server has a problem; try again later\n",
+        ],
+        &[CE_SECRET],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -305,6 +323,7 @@ fn lbm_config(kind: Kind, token_url: &str) -> String {
 fn lbm_scenario(kind: Kind) -> Run {
     let server = FakeServer::start(FakeLbm::new(LBM_ID, LBM_SECRET, "lbmsales"));
     let mut r = Recorder::new(
+        kind,
         &lbm_config(kind, &server.token_url()),
         &[("LBM_SECRET", LBM_SECRET)],
     );
@@ -339,7 +358,9 @@ fn lbm_scenario(kind: Kind) -> Run {
     assert_eq!((c.token_requests, c.logins), (3, 3), "{c:?}");
 
     r.env.set_env("LBM_SECRET", "nope");
-    r.fails(&["header", "--no-cache"], 6, "invalid_client", &["nope"]);
+    r.fails(&["header", "--no-cache"], 6, &["authtool: error: http://127.0.0.1:[PORT]/common/oauth2/v1.0/token answered HTTP 401: invalid_client (Invalid client credentials)\n\
+         hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n", "authtool: error: http://127.0.0.1:[PORT]/common/oauth2/v1.0/token answered HTTP 401: invalid_client: Invalid client credentials\n\
+         hint: check the values and secrets of profile 'lbm-prod' (client_secret); `authtool login lbm-prod` stores the secrets\n"], &["nope"]);
     Run {
         outputs: r.outputs,
         requests: token_requests(&server, &["/common/oauth2/v1.0/token"]),
@@ -377,6 +398,7 @@ const ERP_SECRETS: &str = "api_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_P
 
 fn erp_recorder(kind: Kind, server: &FakeServer<FakePrimaerp>) -> Recorder {
     Recorder::new(
+        kind,
         &erp_config(kind, &server.url(), ERP_SECRETS),
         &[("ERP_API_KEY", API_KEY), ("ERP_PASSWORD", ERP_PASSWORD)],
     )
@@ -401,7 +423,9 @@ fn primaerp_scenario(kind: Kind) -> Run {
     let left = j["expires_in"].as_u64().unwrap();
     assert!((3500..=3600).contains(&left), "{j}");
     r.ok(&["token", "--format", "curl"]);
-    r.fails(&["header"], 2, "query parameter", &[&t]);
+    r.fails(&["header"], 2, &["authtool: error: profile 'erp' (primaerp) passes the token as a URL query parameter, not a header\n\
+         hint: use `authtool token --format query -p erp` and append it to the URL (or --format curl for curl -K -)\n", "authtool: error: profile 'erp' (http) passes the token as a URL query parameter, not a header\n\
+         hint: use `authtool token --format query -p erp` and append it to the URL (or --format curl for curl -K -)\n"], &[&t]);
     assert_eq!(server.counters().login_requests, 1);
 
     // Each round the token is stale: the newest refresh token is spent
@@ -432,7 +456,9 @@ fn primaerp_scenario(kind: Kind) -> Run {
     r.fails(
         &["token", "--no-cache"],
         6,
-        "Invalid user name",
+        &["authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid user name, password or secret key\n\
+             hint: check `username`, the password and the API key (`authtool login erp` stores them)\n", "authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid user name, password or secret key\n\
+             hint: check the values and secrets of profile 'erp' (password, api_key); `authtool login erp` stores the secrets\n"],
         &["wrong pw", API_KEY],
     );
     r.env
@@ -441,7 +467,9 @@ fn primaerp_scenario(kind: Kind) -> Run {
     r.fails(
         &["token", "--format", "query", "--no-cache"],
         6,
-        "Invalid API key",
+        &["authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid API key\n\
+             hint: check `username`, the password and the API key (`authtool login erp` stores them)\n", "authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid API key\n\
+             hint: check the values and secrets of profile 'erp' (password, api_key); `authtool login erp` stores the secrets\n"],
         &["bad-key", ERP_PASSWORD],
     );
     Run {
@@ -471,6 +499,7 @@ fn primaerp_described_lost_refresh_answer_never_resends_the_refresh_token() {
     server.with_vendor(|v| v.lifetime_secs = 0);
     let secrets = format!("{ERP_SECRETS}timeout = \"1s\"\n");
     let mut r = Recorder::new(
+        Kind::Declared,
         &erp_config(Kind::Declared, &server.url(), &secrets),
         &[("ERP_API_KEY", API_KEY), ("ERP_PASSWORD", ERP_PASSWORD)],
     );
@@ -482,40 +511,79 @@ fn primaerp_described_lost_refresh_answer_never_resends_the_refresh_token() {
 #[test]
 fn described_secrets_are_asked_for_in_order_and_never_logged() {
     let server = erp_server();
-    let r = Recorder::new(&erp_config(Kind::Declared, &server.url(), ""), &[]);
-    // The templates name `password` and `api_key`: in that order.
-    let status = r.run(&["status", "--json"]);
-    assert!(status.status.success(), "{}", transcript(&status));
-    let text = String::from_utf8_lossy(&status.stdout);
-    let (pw, key) = (
-        text.find("password").unwrap(),
-        text.find("api_key").unwrap(),
+    let r = Recorder::new(
+        Kind::Declared,
+        &erp_config(Kind::Declared, &server.url(), ""),
+        &[],
     );
-    assert!(pw < key, "{text}");
+    // The templates name `password` and `api_key`: in that order.
+    r.env
+        .case(["status", "--json"])
+        .run()
+        .success()
+        .stdout(
+            r#"{
+  "config": "[ROOT]/config/authtool/config.toml",
+  "profiles": [
+    {
+      "error": null,
+      "name": "erp",
+      "provider": "http",
+      "refresh_token": false,
+      "secrets": [
+        {
+          "name": "password",
+          "present": false,
+          "source": "store",
+          "store": "file"
+        },
+        {
+          "name": "api_key",
+          "present": false,
+          "source": "store",
+          "store": "file"
+        }
+      ],
+      "token": null
+    }
+  ]
+}
+"#,
+        )
+        .stderr("");
     // Nothing stored yet: exit 3, not a request.
-    r.env.cmd().arg("token").assert().fails_cleanly(3);
+    r.env.case(["token"]).run().code(3).stdout("").stderr(
+        "authtool: error: profile 'erp': no password is stored in the file secret store\n\
+         hint: run `authtool login erp` to store it\n\
+         hint: or set `password_env = \"VARIABLE\"` or `password_command = \"…\"` in the profile\n",
+    );
     assert_eq!(server.request_count(), 0);
 
     r.env
-        .cmd()
-        .args(["login", "erp", "--secret-stdin"])
-        .write_stdin(format!("{ERP_PASSWORD}\n{API_KEY}\n"))
-        .assert()
+        .case(["login", "erp", "--secret-stdin"])
+        .stdin(format!("{ERP_PASSWORD}\n{API_KEY}\n"))
+        .run()
         .success()
-        .stdout_empty()
-        .stderr_hides(&[ERP_PASSWORD, API_KEY]);
+        .stdout("")
+        .stderr("authtool: profile 'erp': stored password, api_key in the file secret store\n\
+             authtool: profile 'erp': verified: the provider issued a token (expires in [DURATION])\n")
+        .hides(&[ERP_PASSWORD, API_KEY]);
     assert_eq!(server.counters().logins, 1);
 
     // -v logs the requests, never a secret (the API key is in the query,
     // the password in Basic, the refresh token in the refresh query).
-    let out = r.run(&["-v", "token", "--format", "query", "--min-ttl", "2h"]);
-    assert!(out.status.success(), "{}", transcript(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("refreshtoken?apikey=***"), "{stderr}");
     let rt = server.last_refresh_token().unwrap();
-    for secret in [ERP_PASSWORD, API_KEY, rt.as_str()] {
-        assert!(!stderr.contains(secret), "leaked {secret}:\n{stderr}");
-    }
+    r.env
+        .case(["-v", "token", "--format", "query", "--min-ttl", "2h"])
+        .run()
+        .success()
+        .stderr("authtool: profile 'erp': renewing: the cached token expires in [DURATION], less than --min-ttl 2h 0m\n\
+             authtool: profile 'erp': using the refresh token\n\
+             authtool: GET http://127.0.0.1:[PORT]/v1/auth/refreshtoken?apikey=***&refresh_token=*** (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'erp': refresh token kept in the secret store\n\
+             authtool: warning: profile 'erp': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n")
+        .stderr_hides(&[ERP_PASSWORD, API_KEY, &rt]);
     assert_eq!(server.counters().refreshes, 1);
 }
 
@@ -546,6 +614,7 @@ fn lrs_config(kind: Kind, base_url: &str) -> String {
 fn lrs_scenario(kind: Kind) -> Run {
     let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
     let mut r = Recorder::new(
+        kind,
         &lrs_config(kind, &server.url()),
         &[("LRS_PASSWORD", LRS_PASSWORD)],
     );
@@ -572,7 +641,9 @@ fn lrs_scenario(kind: Kind) -> Run {
     r.fails(
         &["token", "--min-ttl", "2h"],
         6,
-        "is inactive",
+        &["authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 403: ACCOUNT_INACTIVE: The account 'jane.doe' is inactive\n\
+             hint: check `username` and the password (`authtool login lrs` stores it); LRS Connect refuses inactive accounts\n", "authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 403: The account 'jane.doe' is inactive\n\
+             hint: check the values and secrets of profile 'lrs' (password); `authtool login lrs` stores the secrets\n"],
         &[LRS_PASSWORD],
     );
     let c = server.counters();
@@ -583,12 +654,9 @@ fn lrs_scenario(kind: Kind) -> Run {
     );
     server.with_vendor(|v| v.set_active(LRS_USER, true));
     r.env.set_env("LRS_PASSWORD", "guess");
-    r.fails(
-        &["token", "--no-cache"],
-        6,
-        "Invalid user name or password",
-        &["guess"],
-    );
+    r.fails(&["token", "--no-cache"], 6, &["authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 401: INVALID_CREDENTIALS: Invalid user name or password\n\
+         hint: check `username` and the password (`authtool login lrs` stores it); LRS Connect refuses inactive accounts\n", "authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 401: Invalid user name or password\n\
+         hint: check the values and secrets of profile 'lrs' (password); `authtool login lrs` stores the secrets\n"], &["guess"]);
     Run {
         outputs: r.outputs,
         requests: token_requests(&server, &["/rest/v4/oauth/token"]),
@@ -604,6 +672,7 @@ fn lrs_connect_described_is_the_builtin() {
 fn lrs_connect_described_refusal_in_a_200_exits_6() {
     let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
     let mut r = Recorder::new(
+        Kind::Declared,
         &lrs_config(Kind::Declared, &server.url()),
         &[("LRS_PASSWORD", LRS_PASSWORD)],
     );
@@ -611,7 +680,8 @@ fn lrs_connect_described_refusal_in_a_200_exits_6() {
         200,
         r#"{"message":"User account is inactive"}"#,
     )]);
-    r.fails(&["token"], 6, "User account is inactive", &[LRS_PASSWORD]);
+    r.fails(&["token"], 6, &["authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token refused the login: User account is inactive\n\
+         hint: check the values and secrets of profile 'lrs' (password); `authtool login lrs` stores the secrets\n"], &[LRS_PASSWORD]);
 }
 
 // ---------------------------------------------------------------------------
@@ -644,6 +714,7 @@ fn oauth2_scenario(kind: Kind) -> Run {
             .refresh_lifetime_secs(86_400),
     );
     let mut r = Recorder::new(
+        kind,
         &oauth2_config(kind, &server.token_url()),
         &[("ORG_SECRET", ORG_SECRET)],
     );
@@ -668,7 +739,9 @@ fn oauth2_scenario(kind: Kind) -> Run {
     assert_eq!(server.counters().token_requests, 4);
 
     r.env.set_env("ORG_SECRET", "nope");
-    r.fails(&["token", "--no-cache"], 6, "invalid_client", &["nope"]);
+    r.fails(&["token", "--no-cache"], 6, &["authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+         hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n", "authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client: client authentication failed: unknown client or wrong secret\n\
+         hint: check the values and secrets of profile 'org' (client_secret); `authtool login org` stores the secrets\n"], &["nope"]);
     Run {
         outputs: r.outputs,
         requests: token_requests(&server, &["/oauth2/token"]),
@@ -686,92 +759,81 @@ fn oauth2_described_is_the_builtin() {
 #[test]
 fn invalid_descriptions_name_the_key_and_line() {
     let good = oauth2_config(Kind::Declared, "https://auth.example.com/oauth2/token");
-    // (replace, with, the key named, the message, the line pointed at)
-    let cases: &[(&str, &str, &str, &str, &str)] = &[
+    // (replace, with, the message after "profile 'org': ", the line it
+    // points at)
+    let cases: &[(&str, &str, &str, &str)] = &[
         (
             "token = \"/access_token\"",
             "token = \"access_token\"",
-            "response.token",
-            "not a JSON pointer",
+            "key `response.token`: `access_token` is not a JSON pointer: write `/` before each name, like \"/access_token\" or \"/data/token\" (`~1` for a `/` inside a name, `~0` for `~`)",
             "token = \"access_token\"",
         ),
         (
             "token = \"/access_token\"",
             "token_typ = \"/x\"",
-            "response.token_typ",
-            "unknown field",
+            "key `response.token_typ`: unknown field `token_typ`, expected one of `token`, `token_type`, `scope`, `expires`, `expires_format`, `refresh_token`, `refresh_expires`, `refresh_expires_format`, `error`, `success_status`",
             "token_typ = \"/x\"",
         ),
         (
             "token = \"/access_token\"",
             "# no token",
-            "response.token",
-            "set `response.token`",
+            "set `response.token`, the JSON pointer to the token in the answer (like \"/access_token\")",
             "[profiles.org.response]",
         ),
         (
             "grant_type = \"client_credentials\"",
             "grant_type = \"{grant}\"",
-            "login.body.grant_type",
-            "unknown placeholder `{grant}`",
+            "key `login.body.grant_type`: `{grant}`: unknown placeholder `{grant}` (add it to `vars`; write `{{` for a literal `{`); known here: `{client_id}`, `{secret:NAME}`",
             "body = { grant_type = \"{grant}\" }",
         ),
         (
             "/oauth2/token\"",
             "/oauth2/{secret:client_secret}\"",
-            "login.url",
-            "cannot be used here",
+            "key `login.url`: `https://auth.example.com/oauth2/{secret:client_secret}`: a secret (`{secret:client_secret}`) cannot be used here: a URL is shown in messages and logs; send secrets as `query` parameters (redacted in logs), headers, `basic` or in the body",
             "url = ",
         ),
         (
             "body = { grant_type = \"client_credentials\" }",
             "body = { grant_type = \"client_credentials\", nested = { a = \"b\" } }",
-            "login.body.nested",
-            "form body",
+            "key `login.body.nested`: a form body holds only text, numbers and booleans; nested tables and lists need body_type = \"json\"",
             "body = { grant_type = \"client_credentials\", nested",
         ),
         (
             "body_type = \"form\"\nbody = { grant_type = \"client_credentials\" }",
             "body = { grant_type = \"client_credentials\" }",
-            "login.body_type",
-            "body_type",
+            "key `login.body_type`: set `body_type = \"json\"` or `body_type = \"form\"` (application/x-www-form-urlencoded)",
             "[profiles.org.login]",
         ),
         (
             "body = { grant_type = \"refresh_token\", refresh_token = \"{refresh_token}\" }",
             "body = { grant_type = \"refresh_token\" }",
-            "refresh",
-            "never sends",
+            "key `refresh`: the refresh request never sends `{refresh_token}`: put it in `refresh.query`, `refresh.headers` or `refresh.body`",
             "[profiles.org.refresh]",
         ),
         (
             "expires = \"/expires_in\"",
             "expires = \"/expires_in\"\nexpires_format = \"fortnights\"",
-            "response.expires_format",
-            "unknown variant",
+            "key `response.expires_format`: unknown variant `fortnights`, expected one of `seconds`, `epoch`, `epoch-ms`, `rfc3339`, `ms-date`, `jwt`",
             "expires_format = \"fortnights\"",
         ),
     ];
-    for (from, to, key, says, line) in cases {
+    for (from, to, says, line) in cases {
         assert!(good.contains(from), "{from}");
         let bad = good.replacen(from, to, 1);
         let line = 1 + bad
             .lines()
             .position(|l| l.starts_with(line))
             .unwrap_or_else(|| panic!("{line}"));
-        let mut env = TestEnv::new();
-        env.set_env("ORG_SECRET", "x");
+        let env = TestEnv::new();
         env.write_config(&bad);
-        let out = env.cmd().args(["config", "check"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{key}\n{}", transcript(&out));
-        assert!(out.stdout.is_empty(), "{}", transcript(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(says), "{key}: wanted `{says}`:\n{stderr}");
-        assert!(stderr.contains(&format!("`{key}`")), "{key}:\n{stderr}");
-        let located = format!("config.toml:{line}: profile 'org'");
-        assert!(
-            stderr.contains(&located),
-            "{key}: wanted `{located}`:\n{stderr}"
-        );
+        env.case(["config", "check"])
+            .env("ORG_SECRET", "x")
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: [ROOT]/config/authtool/config.toml:{line}: profile 'org': {says}\n\
+                 hint: fix the file, then check it with `authtool config check`\n"
+            ));
     }
 }

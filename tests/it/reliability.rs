@@ -5,26 +5,14 @@
 //! Expiry is real: a fake issues tokens with a zero lifetime (already
 //! expired when authtool next looks), then normal ones again.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use support::providers::{ERP_PASSWORD, ORG_PASSWORD, ORG_SECRET};
-use support::*;
-
-fn run(env: &TestEnv, args: &[&str]) -> Output {
-    env.cmd().args(args).output().unwrap()
-}
-
-fn ok(env: &TestEnv, args: &[&str]) -> String {
-    let out = run(env, args);
-    assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::support::providers::{ERP_PASSWORD, ORG_PASSWORD, ORG_SECRET};
+use crate::support::*;
 
 fn spawn(env: &TestEnv, args: &[&str]) -> Child {
     env.command_for(authtool_bin())
@@ -63,7 +51,7 @@ const STORM: usize = 200;
 fn storm(case: &ProviderCase, args: &[&str]) -> String {
     case.fake.set_lifetime(0);
     let env = case.env("");
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     case.fake.set_lifetime(3600);
     // A slow answer keeps the race window open while all of them pile up.
     case.fake.set_delay(Duration::from_millis(300));
@@ -184,7 +172,7 @@ fn renewal_time(env: &TestEnv) -> Duration {
     let mut times: Vec<Duration> = (0..3)
         .map(|_| {
             let t0 = Instant::now();
-            ok(env, &["token"]);
+            env.case(["token"]).run().success();
             t0.elapsed()
         })
         .collect();
@@ -237,7 +225,7 @@ fn renew_and_kill(env: &TestEnv, renewals: usize, parallel: usize, rng: &mut Rng
 fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
     case.fake.set_lifetime(0);
     let env = case.env("");
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     // Every call renews; a slow answer leaves time to die mid-request.
     case.fake.set_delay(Duration::from_millis(25));
     let mut rng = Rng::new();
@@ -250,7 +238,7 @@ fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
 
     assert_files_parse(&env);
     for _ in 0..5 {
-        ok(&env, &["token"]);
+        env.case(["token"]).run().success();
     }
     assert_files_parse(&env);
     assert_eq!(reuse(), 0, "a refresh token was sent twice");
@@ -269,13 +257,13 @@ fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
         file.set_modified(long_ago).unwrap();
     }
     case.fake.set_lifetime(3600);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     for dir in &dirs {
         assert_eq!(temp_files(dir), Vec::<PathBuf>::new());
     }
     // And the renewed token is served from the cache.
     let before = case.fake.request_count();
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     assert_eq!(case.fake.request_count(), before);
 }
 
@@ -300,22 +288,11 @@ fn killing_oauth2_renewals_at_random_points_loses_nothing() {
 // ---------------------------------------------------------------------------
 // Lock hygiene
 
-fn org_env(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
-    let mut env = TestEnv::new();
-    env.set_env("AUTHTOOL_SECRET_STORE", "file")
-        .set_env("ORG_SECRET", ORG_SECRET);
-    env.write_config(&format!(
-        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"org-client\"\nclient_secret_env = \"ORG_SECRET\"\n{extra}",
-        server.token_url()
-    ));
-    env
-}
-
 #[test]
 fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
-    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET).lifetime_secs(0));
+    let server = FakeServer::start(org_fake().lifetime_secs(0));
     let env = org_env(&server, "timeout = \"1s\"\n");
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     // Another process holds the renewal lock and never lets go.
     let lock_path = env.cache_dir().join("tokens").join("org.lock");
     let holder = fs::File::options().write(true).open(&lock_path).unwrap();
@@ -323,9 +300,9 @@ fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
     fs::write(&lock_path, "4242\n").unwrap();
 
     let started = Instant::now();
-    let out = run(&env, &["token"]);
+    let out = env.case(["token"]).run().into_output();
     let waited = started.elapsed();
-    let stderr = support::providers::assert_fails(
+    let stderr = crate::support::providers::assert_fails(
         &out,
         5,
         &[
@@ -345,16 +322,16 @@ fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
     // A fresh cached token is read without the lock, stuck holder or not.
     server.with_vendor(|v| v.lifetime_secs = 3600);
     holder.unlock().unwrap();
-    let fresh = ok(&env, &["token"]);
+    let fresh = env.case(["token"]).run().success().stdout_text();
     holder.lock().unwrap();
     let started = Instant::now();
-    assert_eq!(ok(&env, &["token"]), fresh);
+    assert_eq!(env.case(["token"]).run().success().stdout_text(), fresh);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
 fn a_lock_holder_that_dies_releases_the_lock() {
-    let server = FakeServer::start(FakeOAuth2::new("org-client", ORG_SECRET));
+    let server = FakeServer::start(org_fake());
     let env = org_env(&server, "timeout = \"30s\"\n");
     // The first process takes the lock and hangs in its request.
     server.script(vec![Fault::Delay(Duration::from_secs(20))]);
@@ -368,7 +345,7 @@ fn a_lock_holder_that_dies_releases_the_lock() {
     holder.wait().unwrap();
     // The lock died with its holder: the next call goes straight through.
     let started = Instant::now();
-    let token = ok(&env, &["token"]);
+    let token = env.case(["token"]).run().success().stdout_text();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(token.trim_end(), server.last_access_token().unwrap());
 }
@@ -388,7 +365,7 @@ fn password_env(server: &FakeServer<FakeOAuth2>) -> TestEnv {
 
 fn password_server() -> FakeServer<FakeOAuth2> {
     FakeServer::start(
-        FakeOAuth2::new("org-client", ORG_SECRET)
+        org_fake()
             .with_user("alice", ORG_PASSWORD)
             .lifetime_secs(600),
     )
@@ -398,9 +375,12 @@ fn password_server() -> FakeServer<FakeOAuth2> {
 fn a_rejected_refresh_token_logs_in_again_when_it_can() {
     let server = password_server();
     let env = password_env(&server);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     server.with_vendor(|v| v.refresh.revoke_all());
-    let out = run(&env, &["token", "--min-ttl", "1h", "-v"]);
+    let out = env
+        .case(["token", "--min-ttl", "1h", "-v"])
+        .run()
+        .into_output();
     assert!(out.status.success(), "{}", transcript(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -420,12 +400,12 @@ fn a_rejected_refresh_token_logs_in_again_when_it_can() {
 fn a_rejected_refresh_token_without_credentials_is_exit_3_and_never_sent_again() {
     let server = password_server();
     let mut env = password_env(&server);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     let dead = server.last_refresh_token().unwrap();
     server.with_vendor(|v| v.refresh.revoke_all());
     env.remove_env("ORG_PASSWORD");
-    let out = run(&env, &["token", "--min-ttl", "1h"]);
-    support::providers::assert_fails(
+    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
+    crate::support::providers::assert_fails(
         &out,
         3,
         &[
@@ -440,12 +420,12 @@ fn a_rejected_refresh_token_without_credentials_is_exit_3_and_never_sent_again()
     let store = fs::read_to_string(env.data_dir().join("secrets.json")).unwrap();
     assert!(!store.contains(&dead));
     let before = server.counters().token_requests;
-    let out = run(&env, &["token", "--min-ttl", "1h"]);
-    support::providers::assert_fails(&out, 3, &["$ORG_PASSWORD"], &[ORG_SECRET]);
+    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
+    crate::support::providers::assert_fails(&out, 3, &["$ORG_PASSWORD"], &[ORG_SECRET]);
     assert_eq!(server.counters().token_requests, before);
     // With the password back, a login recovers.
     env.set_env("ORG_PASSWORD", ORG_PASSWORD);
-    ok(&env, &["token", "--min-ttl", "1h"]);
+    env.case(["token", "--min-ttl", "1h"]).run().success();
     assert_eq!(server.counters().logins, 2);
 }
 
@@ -455,7 +435,7 @@ fn a_refresh_rotated_by_another_authtool_meanwhile_is_picked_up_from_the_store()
     // XDG_CACHE_HOME: a container, sudo), so not the renewal lock either.
     let server = password_server();
     let env_a = password_env(&server);
-    ok(&env_a, &["token"]);
+    env_a.case(["token"]).run().success();
     let mut env_b = password_env(&server);
     for (name, value) in env_a.env_vars() {
         if name == "XDG_DATA_HOME" || name == "AUTHTOOL_CONFIG" {
@@ -475,7 +455,7 @@ fn a_refresh_rotated_by_another_authtool_meanwhile_is_picked_up_from_the_store()
         assert!(Instant::now() < deadline, "A never asked");
         std::thread::sleep(Duration::from_millis(10));
     }
-    ok(&env_b, &["token", "--min-ttl", "1h"]);
+    env_b.case(["token", "--min-ttl", "1h"]).run().success();
     let a = a.wait_with_output().unwrap();
     assert!(a.status.success(), "{}", transcript(&a));
     let stderr = String::from_utf8_lossy(&a.stderr);
@@ -497,14 +477,14 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     };
     case.fake.set_lifetime(0);
     let mut env = case.env("");
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     let first_rt = server.last_refresh_token().unwrap();
 
     // The refresh answer is lost (the connection drops): not retried,
     // logged in at once instead.
     case.fake
         .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     let c = server.counters();
     assert_eq!(
         (c.logins, c.refresh_requests, c.refresh_reuse),
@@ -518,16 +498,16 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     case.fake
         .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
     env.remove_env("ERP_PASSWORD");
-    let out = run(&env, &["token"]);
-    support::providers::assert_fails(
+    let out = env.case(["token"]).run().into_output();
+    crate::support::providers::assert_fails(
         &out,
         5,
         &["closed before the whole answer arrived"],
         &case.secret_values(),
     );
     let sent = server.requests_to("/v1/auth/refreshtoken").len();
-    let out = run(&env, &["token"]);
-    support::providers::assert_fails(
+    let out = env.case(["token"]).run().into_output();
+    crate::support::providers::assert_fails(
         &out,
         3,
         &["$ERP_PASSWORD", "may be spent", "valid only once"],
@@ -536,8 +516,8 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     assert_eq!(server.requests_to("/v1/auth/refreshtoken").len(), sent);
     // A login recovers; its refresh token is used from then on.
     env.set_env("ERP_PASSWORD", ERP_PASSWORD);
-    ok(&env, &["token"]);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
+    env.case(["token"]).run().success();
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (3, 1, 0), "{c:?}");
     assert!(!server.with_vendor(|v| v.refresh.all().is_empty()));
@@ -548,17 +528,20 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
 fn a_lost_oauth2_refresh_answer_is_tried_once_more_only_without_credentials() {
     let server = password_server();
     let mut env = password_env(&server);
-    ok(&env, &["token"]);
+    env.case(["token"]).run().success();
     // The answer to the refresh is lost, and there is no password to log
     // in with: exit 5, the refresh token kept.
     server.script(vec![Fault::Drop]);
     env.remove_env("ORG_PASSWORD");
-    let out = run(&env, &["token", "--min-ttl", "1h"]);
-    support::providers::assert_fails(&out, 5, &["closed before"], &[ORG_SECRET]);
+    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
+    crate::support::providers::assert_fails(&out, 5, &["closed before"], &[ORG_SECRET]);
     // Next time: still nothing to log in with, and an OAuth2 refresh token
     // is valid until used — the dropped request never reached the server —
     // so it is tried once more, and works.
-    let out = run(&env, &["token", "--min-ttl", "1h", "-v"]);
+    let out = env
+        .case(["token", "--min-ttl", "1h", "-v"])
+        .run()
+        .into_output();
     assert!(out.status.success(), "{}", transcript(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("got no answer"), "{stderr}");

@@ -7,10 +7,7 @@
 //! zero lifetime (already expired when authtool next looks), then normal
 //! ones again.
 
-mod support;
-
-use std::process::{Output, Stdio};
-use support::*;
+use crate::support::*;
 
 /// A hermetic env with `vars` set and `config` written.
 fn env_with(config: &str, vars: &[(&str, &str)]) -> TestEnv {
@@ -24,33 +21,26 @@ fn env_with(config: &str, vars: &[(&str, &str)]) -> TestEnv {
     env
 }
 
-fn run(env: &TestEnv, args: &[&str]) -> Output {
-    env.cmd().args(args).output().unwrap()
-}
-
-/// Runs authtool, asserts success, returns stdout.
-fn ok(env: &TestEnv, args: &[&str]) -> String {
-    let out = run(env, args);
-    assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// `token` → the bare token.
+/// `authtool token`: succeeds quietly; the bare token.
 fn token(env: &TestEnv) -> String {
-    ok(env, &["token"]).trim_end().to_string()
-}
-
-/// Asserts exit `code`, empty stdout, `needle` on stderr and none of `secrets`.
-fn fails(env: &TestEnv, args: &[&str], code: i32, needle: &str, secrets: &[&str]) -> String {
-    env.fails(args, code, needle, secrets)
-}
-
-fn json(env: &TestEnv) -> serde_json::Value {
-    serde_json::from_str(&ok(env, &["token", "--format", "json"])).unwrap()
+    env.case(["token"]).run().success().stderr("").line()
 }
 
 fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}")
+}
+
+/// `token --format json` for `profile`: stdout (`expires_in` as `[SECS]`,
+/// the token as `[TOKEN]`) with the token sent as `headers` and `query`.
+fn token_json_transcript(env: &TestEnv, profile: &str, headers: &str, query: &str) {
+    env.case(["token", "--format", "json"])
+        .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+        .run()
+        .success()
+        .stdout(format!(
+            "{{\n  \"access_token\": \"[TOKEN]\",\n  \"expires_at\": \"[TIME]\",\n  \"expires_in\": [SECS],\n  \"headers\": {headers},\n  \"profile\": \"{profile}\",\n  \"query\": {query},\n  \"token_type\": \"Bearer\"\n}}\n"
+        ))
+        .stderr("");
 }
 
 // ---------------------------------------------------------------------------
@@ -76,24 +66,33 @@ fn connect_enterprise_token_works_is_cached_and_renewed_by_login() {
 
     let first = token(&env);
     assert_eq!(first, server.last_access_token().unwrap());
+    env.filter(&first, "[TOKEN]");
     let api = curl(&["-H", &bearer(&first), &server.resource_url()]);
     assert_eq!(api.status, 200, "{api:?}");
     assert_eq!(api.json()["data"]["clientid"], CE_ID);
 
     // Cached: no request at all; expiry came from the JWT's `exp`.
-    assert_eq!(token(&env), first);
-    assert_eq!(
-        ok(&env, &["header"]),
-        format!("Authorization: Bearer {first}\n")
-    );
-    let j = json(&env);
+    env.case(["token"])
+        .run()
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
+    env.case(["header"])
+        .run()
+        .success()
+        .stdout("Authorization: Bearer [TOKEN]\n")
+        .stderr("");
+    let j = env.token_json();
     let left = j["expires_in"].as_u64().unwrap();
     assert!((3500..=3600).contains(&left), "{j}");
     assert_eq!(server.counters().login_requests, 1);
 
     // No refresh token: an expired token is renewed by logging in again.
     server.with_vendor(|v| v.lifetime_secs = 0);
-    ok(&env, &["token", "--min-ttl", "2h"]);
+    env.case(["token", "--min-ttl", "2h"])
+        .run()
+        .success()
+        .stderr("authtool: warning: profile 'ce': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n");
     server.with_vendor(|v| v.lifetime_secs = 3600);
     let renewed = token(&env);
     let c = server.counters();
@@ -112,14 +111,20 @@ fn connect_enterprise_wrong_secret_exits_6_with_the_servers_message() {
         &connect_config(&server.url()),
         &[("CE_SECRET", "wrong-one")],
     );
-    fails(
-        &env,
-        &["token"],
-        6,
-        "Invalid clientid or secret",
-        &["wrong-one"],
-    );
-    fails(&env, &["header"], 6, "hint: ", &["wrong-one"]);
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: INVALID_CREDENTIALS: Invalid clientid or secret\n\
+             hint: check `client_id` and the client secret (`authtool login ce` stores it); development and production have separate credentials\n")
+        .hides(&["wrong-one"]);
+    env.case(["header"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: INVALID_CREDENTIALS: Invalid clientid or secret\n\
+             hint: check `client_id` and the client secret (`authtool login ce` stores it); development and production have separate credentials\n")
+        .hides(&["wrong-one"]);
     assert_eq!(server.counters().logins, 0);
 }
 
@@ -166,17 +171,29 @@ fn connect_enterprise_environments_never_share_a_token() {
     env.write_config(&format!(
         "[profiles.ce]\nprovider = \"connect-enterprise\"\nenvironment = \"development\"\nclient_id = \"{CE_ID}\"\nclient_secret_env = \"CE_SECRET\"\ntimeout = \"2s\"\n"
     ));
-    let stderr = fails(
-        &env,
-        &["-v", "token"],
-        5,
-        "other settings",
-        &[CE_DEV_SECRET],
-    );
-    assert!(
-        stderr.contains("lfs-connect-enterprise-api-dev"),
-        "{stderr}"
-    );
+    // The retries back off with jitter: how many fit in 2 s varies.
+    let dev_login = "https://lfs-connect-enterprise-api-dev-h7ekhqc6g0g2greg.centralus-01.azurewebsites.net/v1/auth/login";
+    env.case(["-v", "token"])
+        .filter(dev_login, "[DEV_LOGIN]")
+        .filter_regex(
+            r"(authtool: could not connect; retrying in \[DELAY\] \(backing off\)\nauthtool: POST \[DEV_LOGIN\] \(attempt \d\)\n)+",
+            "[RETRIES]\n",
+        )
+        .filter_regex(r"after \d attempts", "after [N] attempts")
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr(
+            "authtool: profile 'ce': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'ce': no cached token for this profile's current settings\n\
+             authtool: profile 'ce': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'ce': logging in at [DEV_LOGIN]\n\
+             authtool: POST [DEV_LOGIN] (attempt 1)\n\
+             [RETRIES]\n\
+             authtool: error: cannot connect to [DEV_LOGIN] (after [N] attempts): client error (Connect): tunnel error: failed to create underlying connection: tcp connect error: Connection refused (os error 111)\n\
+             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n",
+        )
+        .hides(&[CE_DEV_SECRET, &again]);
 }
 
 // ---------------------------------------------------------------------------
@@ -200,41 +217,35 @@ fn pipeline_lbm_sends_both_headers_and_is_cached() {
     let server = FakeServer::start(FakeLbm::new(LBM_ID, LBM_SECRET, TENANT));
     let env = env_with(&lbm_config(&server, TENANT), &[("LBM_SECRET", LBM_SECRET)]);
 
-    let header = ok(&env, &["header"]);
+    let header = env.case(["header"]).run();
     let t = server.last_access_token().unwrap();
-    assert_eq!(
-        header,
-        format!("Authorization: Bearer {t}\nX-Customer: {TENANT}\n")
-    );
-    assert_eq!(token(&env), t);
+    env.filter(&t, "[TOKEN]");
+    let header = header
+        .token(&t)
+        .success()
+        .stdout("Authorization: Bearer [TOKEN]\nX-Customer: lbmsales\n")
+        .stderr("")
+        .into_output();
+    env.case(["token"]).run().success().stdout("[TOKEN]\n");
     // The Public API wants both headers: piped from `header` they work …
-    let mut child = std::process::Command::new("curl")
-        .args(["-q", "-sS", "--noproxy", "*", "-o", "/dev/null"])
-        .args(["-w", "%{http_code}", "-H", "@-", &server.jobs_url()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(header.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    let jobs = curl_with_stdin(&["-H", "@-", &server.jobs_url()], &header.stdout);
+    assert_eq!(jobs.status, 200, "{jobs:?}");
     // … and the bearer token alone is not enough.
     assert_eq!(curl(&["-H", &bearer(&t), &server.jobs_url()]).status, 400);
 
-    let j = json(&env);
-    assert_eq!(j["headers"]["Authorization"], format!("Bearer {t}"));
-    assert_eq!(j["headers"]["X-Customer"], TENANT);
+    let j = env.token_json();
     assert!(j["expires_in"].as_u64().unwrap() > 86_000, "{j}");
-    assert_eq!(
-        ok(&env, &["token", "--format", "curl"]),
-        format!("header = \"Authorization: Bearer {t}\"\nheader = \"X-Customer: {TENANT}\"\n")
+    token_json_transcript(
+        &env,
+        "lbm",
+        "{\n    \"Authorization\": \"Bearer [TOKEN]\",\n    \"X-Customer\": \"lbmsales\"\n  }",
+        "{}",
     );
+    env.case(["token", "--format", "curl"])
+        .run()
+        .success()
+        .stdout("header = \"Authorization: Bearer [TOKEN]\"\nheader = \"X-Customer: lbmsales\"\n")
+        .stderr("");
     assert_eq!(server.counters().token_requests, 1);
 }
 
@@ -255,13 +266,25 @@ fn pipeline_lbm_renews_by_logging_in_again() {
 fn pipeline_lbm_rejections_exit_6() {
     let server = FakeServer::start(FakeLbm::new(LBM_ID, LBM_SECRET, TENANT));
     let env = env_with(&lbm_config(&server, TENANT), &[("LBM_SECRET", "nope")]);
-    fails(&env, &["header"], 6, "invalid_client", &["nope"]);
+    env.case(["header"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/common/oauth2/v1.0/token answered HTTP 401: invalid_client (Invalid client credentials)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n")
+        .hides(&["nope"]);
     // A tenant the app registration does not include.
     let env = env_with(
         &lbm_config(&server, "othertenant"),
         &[("LBM_SECRET", LBM_SECRET)],
     );
-    fails(&env, &["token"], 6, "othertenant", &[LBM_SECRET]);
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/common/oauth2/v1.0/token answered HTTP 400: invalid_scope (the app registration does not include tenant `othertenant`)\n\
+             hint: check `scope` in the profile\n")
+        .hides(&[LBM_SECRET]);
     assert_eq!(server.counters().logins, 0);
 }
 
@@ -299,12 +322,9 @@ fn projects(server: &FakeServer<FakePrimaerp>, query: &str) -> u16 {
 #[test]
 fn primaerp_token_goes_in_the_query_and_is_cached() {
     let server = erp_server();
-    let env = erp_env(&server, "");
-
-    let query = ok(&env, &["token", "--format", "query"]);
+    let env = env_with_erp_token(&server);
     let t = server.last_access_token().unwrap();
-    assert_eq!(query, format!("token={t}\n"));
-    assert_eq!(projects(&server, query.trim_end()), 200);
+    assert_eq!(projects(&server, &format!("token={t}")), 200);
     // The token in a header is refused by the API.
     assert_eq!(
         curl(&["-H", &bearer(&t), &server.projects_url()]).status,
@@ -312,24 +332,44 @@ fn primaerp_token_goes_in_the_query_and_is_cached() {
     );
 
     // Cached: no request.
-    assert_eq!(token(&env), t);
-    let j = json(&env);
-    assert_eq!(j["query"]["token"], t.as_str());
-    assert_eq!(j["headers"], serde_json::json!({}));
+    env.case(["token"])
+        .run()
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
     // /Date(ms+0100)/: the milliseconds are UTC, the zone is ignored.
-    let left = j["expires_in"].as_u64().unwrap();
-    assert!((3500..=3600).contains(&left), "{j}");
-    assert_eq!(
-        ok(&env, &["token", "--format", "curl"]),
-        format!("url-query = \"+token={t}\"\n")
-    );
+    let left = env.token_json()["expires_in"].as_u64().unwrap();
+    assert!((3500..=3600).contains(&left), "{left}");
+    token_json_transcript(&env, "erp", "{}", "{\n    \"token\": \"[TOKEN]\"\n  }");
+    env.case(["token", "--format", "curl"])
+        .run()
+        .success()
+        .stdout("url-query = \"+token=[TOKEN]\"\n")
+        .stderr("");
     // `header` has nothing to print: exit 2 and a hint, stdout empty.
-    let stderr = fails(&env, &["header"], 2, "query parameter", &[]);
-    assert!(stderr.contains("--format query"), "{stderr}");
-    assert!(!stderr.contains(&t), "{stderr}");
+    env.case(["header"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: profile 'erp' (primaerp) passes the token as a URL query parameter, not a header\n\
+             hint: use `authtool token --format query -p erp` and append it to the URL (or --format curl for curl -K -)\n")
+        .hides(&[&t]);
 
     let c = server.counters();
     assert_eq!((c.login_requests, c.refresh_requests), (1, 0), "{c:?}");
+}
+
+/// The `erp` profile after `token --format query`, whose token it prints
+/// (shown as `[TOKEN]` from now on).
+fn env_with_erp_token(server: &FakeServer<FakePrimaerp>) -> TestEnv {
+    let env = erp_env(server, "");
+    let ran = env.case(["token", "--format", "query"]).run();
+    env.filter(server.last_access_token().unwrap(), "[TOKEN]");
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("token=[TOKEN]\n")
+        .stderr("");
+    env
 }
 
 #[test]
@@ -342,8 +382,14 @@ fn primaerp_secret_key_login() {
         ),
         &[("ERP_API_KEY", API_KEY), ("ERP_SECRET_KEY", SECRET_KEY)],
     );
-    let query = ok(&env, &["token", "--format", "query"]);
-    assert_eq!(projects(&server, query.trim_end()), 200);
+    let ran = env.case(["token", "--format", "query"]).run();
+    let query = ran
+        .token(server.last_access_token().unwrap())
+        .success()
+        .stdout("token=[TOKEN]\n")
+        .stderr("")
+        .line();
+    assert_eq!(projects(&server, &query), 200);
     assert_eq!(server.counters().logins, 1);
 }
 
@@ -402,24 +448,23 @@ fn primaerp_lost_refresh_answer_never_resends_the_refresh_token() {
 #[test]
 fn primaerp_wrong_credentials_exit_6() {
     let server = erp_server();
-    let mut env = erp_env(&server, "");
-    env.set_env("ERP_PASSWORD", "wrong pw");
-    fails(
-        &env,
-        &["token"],
-        6,
-        "Invalid user name",
-        &["wrong pw", API_KEY],
-    );
-    env.set_env("ERP_PASSWORD", ERP_PASSWORD)
-        .set_env("ERP_API_KEY", "bad-key");
-    fails(
-        &env,
-        &["token", "--format", "query"],
-        6,
-        "Invalid API key",
-        &["bad-key", ERP_PASSWORD],
-    );
+    let env = erp_env(&server, "");
+    env.case(["token"])
+        .env("ERP_PASSWORD", "wrong pw")
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid user name, password or secret key\n\
+             hint: check `username`, the password and the API key (`authtool login erp` stores them)\n")
+        .hides(&["wrong pw", API_KEY]);
+    env.case(["token", "--format", "query"])
+        .env("ERP_API_KEY", "bad-key")
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/v1/auth/login answered HTTP 401: Invalid API key\n\
+             hint: check `username`, the password and the API key (`authtool login erp` stores them)\n")
+        .hides(&["bad-key", ERP_PASSWORD]);
     assert_eq!(server.counters().logins, 0);
 }
 
@@ -467,7 +512,7 @@ fn lrs_connect_token_works_is_cached_and_refreshed() {
 
     // Fresh: cached; `expiresIn` ("3600", a string) was understood.
     assert_eq!(token(&env), second);
-    let j = json(&env);
+    let j = env.token_json();
     assert!(
         (3500..=3600).contains(&j["expires_in"].as_u64().unwrap()),
         "{j}"
@@ -480,13 +525,25 @@ fn lrs_connect_inactive_account_exits_6_with_the_servers_message() {
     let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
     let env = lrs_env(&server, "");
     server.with_vendor(|v| v.set_active(LRS_USER, false));
-    fails(&env, &["token"], 6, "is inactive", &[LRS_PASSWORD]);
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 403: ACCOUNT_INACTIVE: The account 'jane.doe' is inactive\n\
+             hint: check `username` and the password (`authtool login lrs` stores it); LRS Connect refuses inactive accounts\n")
+        .hides(&[LRS_PASSWORD]);
 
     // Deactivated after a login: the refresh is refused, the login too.
     server.with_vendor(|v| v.set_active(LRS_USER, true));
     token(&env);
     server.with_vendor(|v| v.set_active(LRS_USER, false));
-    fails(&env, &["token"], 6, "is inactive", &[LRS_PASSWORD]);
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 403: ACCOUNT_INACTIVE: The account 'jane.doe' is inactive\n\
+             hint: check `username` and the password (`authtool login lrs` stores it); LRS Connect refuses inactive accounts\n")
+        .hides(&[LRS_PASSWORD]);
     let c = server.counters();
     assert_eq!(
         (c.logins, c.refreshes, c.refresh_rejected),
@@ -498,15 +555,15 @@ fn lrs_connect_inactive_account_exits_6_with_the_servers_message() {
 #[test]
 fn lrs_connect_wrong_password_exits_6() {
     let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
-    let mut env = lrs_env(&server, "");
-    env.set_env("LRS_PASSWORD", "guess");
-    fails(
-        &env,
-        &["token"],
-        6,
-        "Invalid user name or password",
-        &["guess"],
-    );
+    let env = lrs_env(&server, "");
+    env.case(["token"])
+        .env("LRS_PASSWORD", "guess")
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/rest/v4/oauth/token answered HTTP 401: INVALID_CREDENTIALS: Invalid user name or password\n\
+             hint: check `username` and the password (`authtool login lrs` stores it); LRS Connect refuses inactive accounts\n")
+        .hides(&["guess"]);
 }
 
 #[test]

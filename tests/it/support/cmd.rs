@@ -2,12 +2,15 @@
 //! `HOME` and XDG dirs, a config file location, and commands whose
 //! environment is cleared and rebuilt from exactly that.
 
+use std::cell::RefCell;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use tempfile::TempDir;
+
+use super::case::Filters;
 
 /// The directories under the temp root, each created 0700.
 const DIRS: [&str; 6] = ["home", "config", "cache", "data", "state", "runtime"];
@@ -19,6 +22,9 @@ pub struct TestEnv {
     root: TempDir,
     /// Changes on top of the base environment: `Some` sets, `None` removes.
     overrides: Vec<(OsString, Option<OsString>)>,
+    /// Values every [`Case`](super::case::Case) of this environment shows as a
+    /// placeholder (see [`TestEnv::filter`]).
+    filters: RefCell<Filters>,
 }
 
 impl Default for TestEnv {
@@ -42,6 +48,7 @@ impl TestEnv {
         TestEnv {
             root,
             overrides: Vec::new(),
+            filters: RefCell::default(),
         }
     }
 
@@ -127,6 +134,18 @@ impl TestEnv {
         self
     }
 
+    /// Shows `value` as `placeholder` in the output of every case run from
+    /// now on (e.g. a token minted by a fake as `[TOKEN]`).
+    pub fn filter(&self, value: impl Into<String>, placeholder: impl Into<String>) -> &Self {
+        self.filters.borrow_mut().literal(value, placeholder);
+        self
+    }
+
+    /// The filters registered with [`TestEnv::filter`].
+    pub fn filters(&self) -> Filters {
+        self.filters.borrow().clone()
+    }
+
     /// The complete environment of commands: `PATH` (inherited), `HOME`,
     /// `XDG_CONFIG_HOME`, `XDG_CACHE_HOME`, `XDG_DATA_HOME`, `XDG_STATE_HOME`,
     /// `XDG_RUNTIME_DIR`, `AUTHTOOL_CONFIG`, `LANG=C`, then the `set_env` /
@@ -161,29 +180,6 @@ impl TestEnv {
         let mut cmd = assert_cmd::Command::from_std(self.command_for(authtool_bin()));
         cmd.timeout(std::time::Duration::from_secs(60));
         cmd
-    }
-
-    /// Runs `authtool args` and asserts exit `code`, an empty stdout,
-    /// `needle` on stderr and none of `secrets` there; returns stderr.
-    pub fn fails(&self, args: &[&str], code: i32, needle: &str, secrets: &[&str]) -> String {
-        let out = self
-            .cmd()
-            .args(args)
-            .output()
-            .expect("TestEnv: run authtool");
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}\n{}",
-            transcript(&out)
-        );
-        assert!(out.stdout.is_empty(), "{}", transcript(&out));
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(stderr.contains(needle), "wanted `{needle}`:\n{stderr}");
-        for secret in secrets {
-            assert!(!stderr.contains(secret), "leaked {secret}:\n{stderr}");
-        }
-        stderr
     }
 
     /// Starts `n` `authtool` processes with `args` at once and waits for
@@ -312,6 +308,11 @@ fn assert_hidden(output: &Output, secrets: &[&str], check_stdout: bool) {
             transcript(output)
         );
     }
+}
+
+/// Bytes as text (lossy), for output checks.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `exit status`, stdout and stderr, for failure messages.

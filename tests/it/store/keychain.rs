@@ -9,14 +9,12 @@
 //! - A missing or hanging keychain needs no keychain at all, so those tests
 //!   always run: exit 4, quickly, with hints, and no plaintext file.
 
-mod support;
-
+use super::{login_to, not_stored};
+use crate::support::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::*;
 
-const ID: &str = "kc-client";
 const SECRET: &str = "kc-s3cret-value";
 
 /// The D-Bus session address when the real keychain is to be tested.
@@ -46,26 +44,18 @@ fn env_with(config: &str) -> TestEnv {
     env
 }
 
+/// The `org` profile against `server`, renamed `name`, with `extra` keys.
 fn profile(name: &str, server: &FakeServer<FakeOAuth2>, extra: &str) -> String {
-    format!(
-        "[profiles.{name}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{ID}\"\n{extra}",
-        server.token_url()
+    org_profile(&server.token_url(), extra).replacen(
+        "[profiles.org]",
+        &format!("[profiles.{name}]"),
+        1,
     )
 }
 
-fn run(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
-    env.cmd().args(args).write_stdin(stdin).output().unwrap()
-}
-
-fn ok(env: &TestEnv, args: &[&str], stdin: &str) -> String {
-    let out = run(env, args, stdin);
-    assert!(out.status.success(), "{args:?}\n{}", transcript(&out));
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains(SECRET),
-        "{args:?} leaked the secret\n{}",
-        transcript(&out)
-    );
-    String::from_utf8(out.stdout).unwrap()
+/// The fake the profile logs in to, with this module's secret.
+fn fake() -> FakeOAuth2 {
+    FakeOAuth2::new(ORG_ID, SECRET)
 }
 
 /// A program's trimmed stdout, or `None` if it failed or is not installed.
@@ -99,18 +89,19 @@ fn assert_file_lacks(path: &Path, values: &[&str]) {
 }
 
 /// Runs `args` (the secret on stdin) and asserts exit 4 within `limit`,
-/// nothing on stdout, the other stores in the hints and no secret shown.
-fn store_unavailable(env: &TestEnv, args: &[&str], limit: Duration) -> String {
+/// nothing on stdout, exactly `stderr` (the other stores in the hints) and
+/// no secret shown.
+#[track_caller]
+fn store_unavailable(env: &TestEnv, args: &[&str], limit: Duration, stderr: &str) {
     let started = Instant::now();
-    let out = run(env, args, &format!("{SECRET}\n"));
+    env.case(args)
+        .stdin(format!("{SECRET}\n"))
+        .run()
+        .code(4)
+        .stdout("")
+        .stderr(stderr)
+        .hides(&[SECRET]);
     assert!(started.elapsed() < limit, "{args:?} took too long");
-    assert_eq!(out.status.code(), Some(4), "{args:?}\n{}", transcript(&out));
-    assert!(out.stdout.is_empty(), "{}", transcript(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(stderr.contains("secret_store = \"file\""), "{stderr}");
-    assert!(stderr.contains("NAME_env"), "{stderr}");
-    assert!(!stderr.contains(SECRET), "{stderr}");
-    stderr
 }
 
 #[test]
@@ -118,17 +109,20 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
     let Some(bus) = real_keychain("login_token_refresh_logout_on_the_real_secret_service") else {
         return;
     };
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let name = unique("kc");
     let mut env = env_with(&profile(&name, &server, ""));
     env.set_env("DBUS_SESSION_BUS_ADDRESS", &bus);
     let account = format!("{name}/client_secret");
 
     // login --secret-stdin: stored in the keychain, proved by a login.
-    ok(
+    env.filter(&name, "[NAME]");
+    login_to(
         &env,
         &["login", &name, "--secret-stdin"],
-        &format!("{SECRET}\n"),
+        SECRET,
+        "[NAME]",
+        "keyring",
     );
     assert_eq!(server.counters().logins, 1);
     if let Some(found) = tool(
@@ -152,12 +146,22 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
     }
 
     // token: no env secret anywhere, served from the cache.
-    let token = ok(&env, &["token", &name], "");
-    assert_eq!(token.trim_end(), server.last_access_token().unwrap());
+    env.case(["token", &name])
+        .run()
+        .token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
     assert_eq!(server.counters().token_requests, 1);
 
     // A renewal reads the refresh token from the keychain and rotates it there.
-    ok(&env, &["token", &name, "--min-ttl", "2h"], "");
+    env.case(["token", &name, "--min-ttl", "2h"])
+        .run()
+        .token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("authtool: warning: profile '[NAME]': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n")
+        .hides(&[SECRET]);
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (1, 1, 0), "{c:?}");
     let newest = server.last_refresh_token().unwrap();
@@ -173,12 +177,38 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
     ) {
         assert_eq!(found, newest);
     }
-    let status: serde_json::Value =
-        serde_json::from_str(&ok(&env, &["status", "--json"], "")).unwrap();
-    let row = &status["profiles"][0];
-    assert_eq!(row["secrets"][0]["store"], "keyring");
-    assert_eq!(row["secrets"][0]["present"], true);
-    assert_eq!(row["refresh_token"], true);
+    env.case(["status", "--json"])
+        .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+        .run()
+        .success()
+        .stdout(
+            r#"{
+  "config": "[ROOT]/config/authtool/config.toml",
+  "profiles": [
+    {
+      "error": null,
+      "name": "[NAME]",
+      "provider": "oauth2",
+      "refresh_token": true,
+      "secrets": [
+        {
+          "name": "client_secret",
+          "present": true,
+          "source": "store",
+          "store": "keyring"
+        }
+      ],
+      "token": {
+        "expired": false,
+        "expires_at": "[TIME]",
+        "expires_in": [SECS]
+      }
+    }
+  ]
+}
+"#,
+        )
+        .stderr("");
 
     // Nothing in plaintext: no file store, and the cache has no secrets.
     assert_no_plaintext_store(&env);
@@ -188,7 +218,11 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
     );
 
     // logout --forget: gone from the keychain; token now needs a login.
-    ok(&env, &["logout", &name, "--forget"], "");
+    env.case(["logout", &name, "--forget"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile '[NAME]': cached token and refresh token dropped; deleted client_secret from the keyring store\n");
     assert_eq!(
         tool(
             "secret-tool",
@@ -196,9 +230,11 @@ fn login_token_refresh_logout_on_the_real_secret_service() {
         ),
         None
     );
-    let out = run(&env, &["token", &name], "");
-    assert_eq!(out.status.code(), Some(3), "{}", transcript(&out));
-    assert!(out.stdout.is_empty());
+    env.case(["token", &name])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr(not_stored("[NAME]", "keyring"));
     assert_no_plaintext_store(&env);
 }
 
@@ -209,7 +245,7 @@ fn a_locked_keychain_is_exit_4_not_a_missing_secret() {
     }
     // A D-Bus session and keyring daemon of this test's own (its HOME and
     // XDG dirs are the TestEnv's), so locking it disturbs no other test.
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let mut env = env_with(&profile("org", &server, ""));
     env.set_env("AUTHTOOL", authtool_bin());
     env.set_env("THE_SECRET", SECRET);
@@ -223,23 +259,28 @@ fn a_locked_keychain_is_exit_4_not_a_missing_secret() {
         code=0; "$AUTHTOOL" token org || code=$?
         echo "exit=$code"
     "#;
-    let out = env
-        .command_for("dbus-run-session")
-        .args(["--", "sh", "-c", script])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stdout, "exit=4\n", "{}", transcript(&out));
-    assert!(stderr.contains("locked or refused access"), "{stderr}");
-    assert!(!stderr.contains("no client_secret is stored"), "{stderr}");
-    assert!(!stderr.contains(SECRET));
+    // The session bus and the keyring's prompter talk on stderr too (with
+    // pids and times): only authtool's own lines are compared.
+    env.case(["--", "sh", "-c", script])
+        .program("dbus-run-session")
+        .filter_regex(r"(?m)^(?:dbus-daemon\[.*|\(gcr-prompter.*|)\n", "")
+        .run()
+        .success()
+        .stdout("exit=4\n")
+        .stderr(
+            "authtool: error: the OS keychain (Secret Service over D-Bus) is locked or refused access (read entry `org/client_secret`): Secret Service: unlock prompt was dismissed\n\
+             hint: unlock your login keyring (or start a Secret Service such as gnome-keyring or KeePassXC in this session; SSH and CI sessions usually have none)\n\
+             hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
+             hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
+             hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n",
+        )
+        .hides(&[SECRET]);
     assert_no_plaintext_store(&env);
 }
 
 #[test]
 fn without_a_dbus_session_the_keychain_fails_fast_with_exit_4() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     // The hermetic env has no DBUS_SESSION_BUS_ADDRESS and an empty runtime dir.
     let env = env_with(&profile("org", &server, ""));
     for args in [
@@ -247,8 +288,16 @@ fn without_a_dbus_session_the_keychain_fails_fast_with_exit_4() {
         &["token", "org"][..],
         &["logout", "org", "--forget"][..],
     ] {
-        let stderr = store_unavailable(&env, args, Duration::from_secs(4));
-        assert!(stderr.contains("cannot reach the OS keychain"), "{stderr}");
+        store_unavailable(
+            &env,
+            args,
+            Duration::from_secs(4),
+            "authtool: error: cannot reach the OS keychain (Secret Service over D-Bus): DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead\n\
+             hint: unlock your login keyring (or start a Secret Service such as gnome-keyring or KeePassXC in this session; SSH and CI sessions usually have none)\n\
+             hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
+             hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
+             hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n",
+        );
     }
     assert_no_plaintext_store(&env);
     assert_eq!(server.counters().token_requests, 0);
@@ -267,52 +316,64 @@ fn a_keychain_that_never_answers_is_abandoned_with_exit_4() {
             held.push(conn);
         }
     });
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(fake());
     let mut env = env_with(&profile("org", &server, ""));
     env.set_env(
         "DBUS_SESSION_BUS_ADDRESS",
         format!("unix:path={}", socket.display()),
     );
     env.set_env("AUTHTOOL_KEYRING_TIMEOUT", "1s");
-    let stderr = store_unavailable(
+    store_unavailable(
         &env,
         &["login", "org", "--secret-stdin"],
         Duration::from_secs(5),
+        "authtool: error: the OS keychain (Secret Service over D-Bus) did not answer within 1s (connect to the keychain)\n\
+         hint: if it is asking for its password, unlock it and run the command again\n\
+         hint: a slow keychain can be given more time: $AUTHTOOL_KEYRING_TIMEOUT=30s\n\
+         hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
+         hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
+         hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n",
     );
-    assert!(stderr.contains("did not answer within 1s"), "{stderr}");
-    assert!(stderr.contains("AUTHTOOL_KEYRING_TIMEOUT"), "{stderr}");
     assert_no_plaintext_store(&env);
 }
 
 #[test]
 fn env_secrets_work_without_a_keychain_and_only_the_refresh_token_is_lost() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET).lifetime_secs(600));
+    let server = FakeServer::start(fake().lifetime_secs(600));
     let mut env = env_with(&profile(
         "ci",
         &server,
         "client_secret_env = \"CI_SECRET\"\n",
     ));
     env.set_env("CI_SECRET", SECRET);
-    let out = run(&env, &["token"], "");
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim_end(),
-        server.last_access_token().unwrap()
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("the refresh token cannot be kept"),
-        "{stderr}"
-    );
+    let ran = env.case(["token"]).run();
+    env.filter(server.last_access_token().unwrap(), "[TOKEN]");
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("authtool: warning: profile 'ci': the refresh token cannot be kept (cannot reach the OS keychain (Secret Service over D-Bus): DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead); the next renewal logs in again\n\
+             hint: unlock your login keyring (or start a Secret Service such as gnome-keyring or KeePassXC in this session; SSH and CI sessions usually have none)\n\
+             hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
+             hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
+             hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n")
+        .hides(&[SECRET]);
     // The cached token is served without touching the keychain again.
-    let out = run(&env, &["token"], "");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{}",
-        transcript(&out)
-    );
+    env.case(["token"])
+        .run()
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
     // Renewal logs in again (there is no refresh token to use).
-    ok(&env, &["token", "--min-ttl", "1h"], "");
+    env.case(["token", "--min-ttl", "1h"])
+        .run()
+        .success()
+        .stderr("authtool: warning: profile 'ci': the refresh token cannot be kept (cannot reach the OS keychain (Secret Service over D-Bus): DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead); the next renewal logs in again\n\
+             hint: unlock your login keyring (or start a Secret Service such as gnome-keyring or KeePassXC in this session; SSH and CI sessions usually have none)\n\
+             hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
+             hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
+             hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n\
+             authtool: warning: profile 'ci': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n")
+        .hides(&[SECRET]);
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes), (2, 0), "{c:?}");
     assert_no_plaintext_store(&env);
@@ -327,13 +388,16 @@ fn the_kernel_keyring_round_trip() {
         );
         return;
     }
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET).lifetime_secs(600));
+    let server = FakeServer::start(fake().lifetime_secs(600));
     let name = unique("kern");
     let env = env_with(&profile(&name, &server, "secret_store = \"kernel\"\n"));
-    ok(
+    env.filter(&name, "[NAME]");
+    login_to(
         &env,
         &["login", &name, "--secret-stdin"],
-        &format!("{SECRET}\n"),
+        SECRET,
+        "[NAME]",
+        "kernel",
     );
     let description = format!("%user:authtool:{name}/client_secret");
     match tool("keyctl", &["print", &description]) {
@@ -342,12 +406,23 @@ fn the_kernel_keyring_round_trip() {
             eprintln!("note: keyctl (keyutils) is not installed; checked through authtool only")
         }
     }
-    ok(&env, &["token", &name, "--min-ttl", "1h"], "");
+    env.case(["token", &name, "--min-ttl", "1h"])
+        .run()
+        .success()
+        .stderr("authtool: warning: profile '[NAME]': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n")
+        .hides(&[SECRET]);
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes), (1, 1), "{c:?}");
-    ok(&env, &["logout", &name, "--forget"], "");
+    env.case(["logout", &name, "--forget"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile '[NAME]': cached token and refresh token dropped; deleted client_secret from the kernel store\n");
     assert_eq!(tool("keyctl", &["print", &description]), None);
-    let out = run(&env, &["token", &name], "");
-    assert_eq!(out.status.code(), Some(3), "{}", transcript(&out));
+    env.case(["token", &name])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr(not_stored("[NAME]", "kernel"));
     assert_no_plaintext_store(&env);
 }

@@ -4,13 +4,11 @@
 //! at once with exit 5, nothing on stdout, a message that says what went
 //! wrong, no secret on stderr, and never a panic.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::providers::assert_fails;
+use crate::support::*;
 use serde_json::{Value, json};
-use support::providers::assert_fails;
-use support::*;
 
 /// What a scenario must end in.
 enum Expect {

@@ -1,12 +1,10 @@
 //! Self-tests of the shared test support: the fake servers checked with
 //! `curl`, and the hermetic command environment.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     ClientAuth, FakeOAuth2, FakeServer, Fault, TestEnv, basic_header, basic_header_rfc6749, curl,
     form_encode, jwt_claims,
 };
@@ -24,7 +22,7 @@ fn post_basic(
     id: &str,
     secret: &str,
     form: &[(&str, &str)],
-) -> support::CurlOutput {
+) -> crate::support::CurlOutput {
     let auth = format!("Authorization: {}", basic_header_rfc6749(id, secret));
     curl(&[
         "-H",
@@ -35,11 +33,11 @@ fn post_basic(
     ])
 }
 
-fn client_credentials(server: &FakeServer<FakeOAuth2>) -> support::CurlOutput {
+fn client_credentials(server: &FakeServer<FakeOAuth2>) -> crate::support::CurlOutput {
     post_basic(server, ID, SECRET, &[("grant_type", "client_credentials")])
 }
 
-fn assert_oauth_error(out: &support::CurlOutput, status: u16, error: &str) {
+fn assert_oauth_error(out: &crate::support::CurlOutput, status: u16, error: &str) {
     assert_eq!(out.status, status, "{out:?}");
     assert_eq!(out.json()["error"], error, "{out:?}");
     assert!(out.json()["error_description"].is_string(), "{out:?}");

@@ -1,7 +1,8 @@
 //! Running `curl` against a fake server: status, headers and body of the
 //! final response.
 
-use std::process::Command;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
 
 /// What `curl` got back.
 #[derive(Clone, Debug)]
@@ -45,10 +46,16 @@ impl CurlOutput {
 /// Runs `curl -q -sS` with `args` (no proxy, no `.curlrc`, 20 s limit) and
 /// returns the final response. Panics only if curl cannot be run.
 pub fn curl(args: &[&str]) -> CurlOutput {
+    curl_with_stdin(args, b"")
+}
+
+/// [`curl`] reading `stdin` (for `-H @-` or `-K -`: a credential never in
+/// argv).
+pub fn curl_with_stdin(args: &[&str], stdin: &[u8]) -> CurlOutput {
     let dir = tempfile::tempdir().expect("curl: temp dir");
     let headers_file = dir.path().join("headers");
     let body_file = dir.path().join("body");
-    let output = Command::new("curl")
+    let mut output = Command::new("curl")
         .args(["-q", "-sS", "--noproxy", "*", "--max-time", "20"])
         .arg("--dump-header")
         .arg(&headers_file)
@@ -57,8 +64,14 @@ pub fn curl(args: &[&str]) -> CurlOutput {
         .args(["--write-out", "%{http_code}"])
         .args(args)
         .env_remove("CURL_HOME")
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("curl: cannot run `curl` (is it installed?)");
+    // curl may be done before reading all of it (e.g. no `@-` in `args`).
+    let _ = output.stdin.take().map(|mut pipe| pipe.write_all(stdin));
+    let output = output.wait_with_output().expect("curl: wait");
     let status = String::from_utf8_lossy(&output.stdout)
         .trim()
         .parse()

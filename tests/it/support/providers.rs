@@ -395,3 +395,30 @@ pub fn assert_fails(
     }
     stderr
 }
+
+/// The fake behind the `org` profile: client [`ORG_ID`] / [`ORG_SECRET`].
+pub fn org_fake() -> FakeOAuth2 {
+    FakeOAuth2::new(ORG_ID, ORG_SECRET)
+}
+
+/// `[profiles.org]`, the `oauth2` profile most tests use: `token_url`,
+/// client [`ORG_ID`], then the `extra` lines (e.g. where its secret is).
+pub fn org_profile(token_url: &str, extra: &str) -> String {
+    format!(
+        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{token_url}\"\nclient_id = \"{ORG_ID}\"\n{extra}"
+    )
+}
+
+/// A hermetic env whose config is the `org` profile against `server` with
+/// its secret in `$ORG_SECRET` (set), plus `extra` keys; refresh tokens go
+/// to the `file` store (the keychain has its own tests).
+pub fn org_env(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set_env("ORG_SECRET", ORG_SECRET)
+        .set_env("AUTHTOOL_SECRET_STORE", "file");
+    env.write_config(&org_profile(
+        &server.token_url(),
+        &format!("client_secret_env = \"ORG_SECRET\"\n{extra}"),
+    ));
+    env
+}

@@ -4,15 +4,8 @@
 //! loopback refused before connecting; `HTTPS_PROXY` and `NO_PROXY`
 //! honoured.
 
-mod support;
-
-use std::process::Output;
-use support::providers::assert_fails;
-use support::*;
-
-fn run(env: &TestEnv, args: &[&str]) -> Output {
-    env.cmd().args(args).output().unwrap()
-}
+use crate::support::providers::assert_fails;
+use crate::support::*;
 
 fn ca_file(env: &TestEnv, pem: &str) -> String {
     let path = env.write_file("ca.pem", pem);
@@ -27,7 +20,7 @@ fn every_provider_refuses_an_untrusted_certificate_and_works_with_ca_file() {
 
         // The OS trust store does not know the test CA.
         let env = case.env_at(&tls.url(), "");
-        let out = run(&env, &["token", "-v"]);
+        let out = env.case(["token", "-v"]).run().into_output();
         let stderr = assert_fails(
             &out,
             5,
@@ -49,7 +42,7 @@ fn every_provider_refuses_an_untrusted_certificate_and_works_with_ca_file() {
         let env = case.env_at(&tls.url(), "");
         let extra = ca_file(&env, tls.ca_pem());
         env.write_config(&format!("{}{extra}", case.profile_toml(&tls.url(), true)));
-        let out = run(&env, &["token"]);
+        let out = env.case(["token"]).run().into_output();
         assert!(out.status.success(), "{what}\n{}", transcript(&out));
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim_end(),
@@ -77,7 +70,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
     let other = TestPki::new();
     env.write_config(&config(&ca_file(&env, &other.ca_pem)));
     assert_fails(
-        &run(&env, &["token"]),
+        &env.case(["token"]).run().into_output(),
         5,
         &["certificate is not trusted", "ca_file"],
         &["s3cret"],
@@ -87,7 +80,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
     let missing = env.root().join("nope.pem");
     env.write_config(&config(&format!("ca_file = \"{}\"\n", missing.display())));
     assert_fails(
-        &run(&env, &["token"]),
+        &env.case(["token"]).run().into_output(),
         2,
         &["ca_file", "nope.pem"],
         &["s3cret"],
@@ -95,7 +88,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
     let junk = env.write_file("junk.pem", "not a certificate\n");
     env.write_config(&config(&format!("ca_file = \"{}\"\n", junk.display())));
     assert_fails(
-        &run(&env, &["token"]),
+        &env.case(["token"]).run().into_output(),
         2,
         &["ca_file", "junk.pem"],
         &["s3cret"],
@@ -118,7 +111,7 @@ fn plain_http_to_a_remote_host_is_refused_for_every_provider() {
         }
         env.write_config(&case.profile_toml("http://auth.example.com", true));
         assert_fails(
-            &run(&env, &["token"]),
+            &env.case(["token"]).run().into_output(),
             2,
             &["refusing to send credentials over plain http to auth.example.com"],
             &case.secret_values(),
@@ -144,20 +137,20 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
 
     // Through the proxy: one CONNECT tunnel to the token server.
     env.set_env("HTTPS_PROXY", proxy.url());
-    let out = run(&env, &["token", "--no-cache"]);
+    let out = env.case(["token", "--no-cache"]).run().into_output();
     assert!(out.status.success(), "{}", transcript(&out));
     assert_eq!(proxy.tunnels(), vec![target.clone()]);
 
     // The lower-case spelling too.
     env.remove_env("HTTPS_PROXY")
         .set_env("https_proxy", proxy.url());
-    let out = run(&env, &["token", "--no-cache"]);
+    let out = env.case(["token", "--no-cache"]).run().into_output();
     assert!(out.status.success(), "{}", transcript(&out));
     assert_eq!(proxy.tunnels().len(), 2);
 
     // NO_PROXY names the host: straight there, the proxy sees nothing.
     env.set_env("NO_PROXY", "localhost");
-    let out = run(&env, &["token", "--no-cache"]);
+    let out = env.case(["token", "--no-cache"]).run().into_output();
     assert!(out.status.success(), "{}", transcript(&out));
     assert_eq!(proxy.tunnels().len(), 2);
     assert_eq!(server.counters().logins, 3);
@@ -175,7 +168,7 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
             tls.url_for("/oauth2/token")
         ));
     assert_fails(
-        &run(&env, &["token", "--no-cache"]),
+        &env.case(["token", "--no-cache"]).run().into_output(),
         5,
         &["cannot connect", "HTTPS_PROXY"],
         &["s3cret"],

@@ -2,8 +2,9 @@
 //! clap definitions; this test regenerates them and fails on any
 //! difference. To update them after changing the CLI:
 //!
-//!     AUTHTOOL_UPDATE_GENERATED=1 cargo test --test generated
+//!     AUTHTOOL_UPDATE_GENERATED=1 cargo test --test it generated::
 
+use crate::support::line_diff;
 use authtool::cli::Cli;
 use authtool::commands::completions::script;
 use clap::CommandFactory;
@@ -20,8 +21,12 @@ fn check(path: &str, fresh: &[u8]) {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "{} is out of date with the CLI; regenerate with: AUTHTOOL_UPDATE_GENERATED=1 cargo test --test generated",
-        path.display()
+        "{} is out of date with the CLI (- committed, + generated):\n{}\nregenerate with: AUTHTOOL_UPDATE_GENERATED=1 cargo test --test it generated::",
+        path.display(),
+        line_diff(
+            &String::from_utf8_lossy(&committed),
+            &String::from_utf8_lossy(fresh)
+        )
     );
 }
 

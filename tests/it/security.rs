@@ -4,26 +4,9 @@
 //! stdout of the commands that exist to print it. Failures too. Every file
 //! authtool writes is 0600, every directory it makes 0700.
 
-mod support;
-
+use crate::support::*;
 use std::path::Path;
-use std::process::{Output, Stdio};
-use support::*;
-
-fn run(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
-    let mut child = env
-        .command_for(authtool_bin())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    // A command that reads nothing may be gone before it is written.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
+use std::process::Output;
 
 /// Checks one command's output: none of `hidden` anywhere, the access
 /// token on stdout only if `prints_token`, never on stderr, no panic.
@@ -108,7 +91,7 @@ fn no_command_shows_a_secret_for_any_provider() {
             let mut args = args;
             args.push("-v");
             let what = format!("{p}: {args:?}");
-            let out = run(&env, &args, &stdin);
+            let out = env.case(&args).stdin(stdin.as_str()).run().into_output();
             // inspect on an opaque token explains itself with exit 0 or 2.
             let code_ok = out.status.code() == Some(code)
                 || (args[0] == "inspect" && out.status.code() == Some(2));
@@ -146,7 +129,7 @@ fn failures_with_verbose_output_show_no_secret() {
             .collect();
         let mut hidden = wrong.clone();
         hidden.extend(case.secret_values().iter().map(|s| s.to_string()));
-        let out = run(&env, &["token", p, "-v"], "");
+        let out = env.case(["token", p, "-v"]).run().into_output();
         assert_eq!(out.status.code(), Some(6), "{p}\n{}", transcript(&out));
         check(p, &out, &hidden, "", false);
 
@@ -156,7 +139,7 @@ fn failures_with_verbose_output_show_no_secret() {
             500,
             r#"{"error":"server_error","error_description":"boom"}"#,
         )]);
-        let out = run(&env, &["token", p, "-v"], "");
+        let out = env.case(["token", p, "-v"]).run().into_output();
         assert_eq!(out.status.code(), Some(5), "{p}\n{}", transcript(&out));
         check(p, &out, &hidden, "", false);
     }

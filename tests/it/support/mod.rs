@@ -3,8 +3,8 @@
 //! `examples/demo.rs` and by the benchmarks:
 //!
 //! ```ignore
-//! mod support;                                        // from tests/*.rs
-//! #[path = "../tests/support/mod.rs"] mod support;    // from examples/ and benches/
+//! mod support;                                          // tests/it/main.rs: the one test binary
+//! #[path = "../tests/it/support/mod.rs"] mod support;   // examples/ and benches/
 //! ```
 //!
 //! Layout:
@@ -17,19 +17,24 @@
 //!   bookkeeping and the protected-resource (Bearer) check.
 //! - [`oauth2`]: a strict RFC 6749 token server (`FakeOAuth2`).
 //! - [`cmd`]: `TestEnv`, the hermetic environment for running `authtool`.
+//! - [`case`]: tests as transcripts: `env.case(args).stdin(..).run()` then
+//!   `.code(n).stdout(exact).stderr(exact)`, compared after filters (temp
+//!   root, ports, times, tokens, pids) with a line diff on a mismatch.
 //! - [`curl`]: run `curl` against a fake server and parse its answer.
 //! - [`connect`], [`lbm`], [`primaerp`], [`lrs`]: strict fakes of the four
 //!   vendors (`FakeConnect`, `FakeLbm`, `FakePrimaerp`, `FakeLrs`).
 //! - [`tls`]: HTTPS in front of any fake (`TlsFront`), with a CA made in the
 //!   test; [`proxy`]: a `CONNECT` proxy that counts tunnels (`ConnectProxy`).
 //! - [`providers`]: one profile per provider against its fake
-//!   (`ProviderCase`), for tests that must hold for every provider.
+//!   (`ProviderCase`), for tests that must hold for every provider, and the
+//!   `org` OAuth2 profile most tests use (`org_fake`, `org_env`).
 //!
 //! A new vendor fake is one more file implementing [`fake::Vendor`] on top of
 //! the helpers in [`codec`] and [`tokens`].
 
 #![allow(dead_code, unused_imports)]
 
+pub mod case;
 pub mod cmd;
 pub mod codec;
 pub mod connect;
@@ -45,19 +50,23 @@ pub mod tls;
 pub mod tokens;
 mod wire;
 
-pub use cmd::{AssertExt, TestEnv, authtool_bin, find_authtool_bin, transcript};
+pub use case::{Case, Filters, Ran, line_diff};
+pub use cmd::{AssertExt, TestEnv, authtool_bin, find_authtool_bin, text, transcript};
 pub use codec::{
     basic_header, basic_header_rfc6749, form_decode, form_encode, form_encode_component,
     jwt_claims, make_jwt, parse_basic, parse_basic_rfc6749, unique_token, unix_secs,
 };
 pub use connect::{ConnectCounters, FakeConnect};
-pub use curl::{CurlOutput, curl};
+pub use curl::{CurlOutput, curl, curl_with_stdin};
 pub use fake::{FakeServer, Fault, Request, Response, Vendor};
 pub use lbm::{FakeLbm, LbmClient, LbmCounters};
 pub use lrs::{FakeLrs, LrsCounters, LrsUser};
 pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
 pub use primaerp::{FakePrimaerp, PrimaerpCounters};
-pub use providers::{AnyFake, ProviderCase};
+pub use providers::{
+    AnyFake, ORG_ID, ORG_PASSWORD, ORG_SECRET, ORG_USER, ProviderCase, org_env, org_fake,
+    org_profile,
+};
 pub use proxy::ConnectProxy;
 pub use tls::{TestPki, TlsFront};
 pub use tokens::{

@@ -1,66 +1,17 @@
-//! Integrations, through the real programs: `git credential
-//! fill|approve|reject` with authtool configured as the helper (git's own
-//! external-helper conformance cases from t/lib-credential.sh, and profile
-//! tokens), `curl -K -` against the fake vendors, `sh` evaluating
-//! `--format env`, a kubectl-shaped ExecCredential check, Docker's
-//! credential-helper protocol, and `exec`. Unix only: they run sh.
+//! git, through the real program: `git credential fill|approve|reject` with
+//! authtool configured as the helper: git's own external-helper conformance
+//! cases from t/lib-credential.sh (store mode), and profile tokens. Unix
+//! only: the helper runs through sh.
 
-#![cfg(unix)]
-
-mod support;
-
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use support::*;
+use std::process::Output;
 
-const ID: &str = "my-client";
-const SECRET: &str = "s3cret:+ %é";
+use crate::docker::docker;
+use crate::support::*;
 
 /// Quotes a path for sh.
 fn sh_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
-}
-
-/// Runs `command` with `stdin` and returns its output.
-fn run_with_stdin(mut command: Command, stdin: &[u8]) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A hermetic environment whose config has one `oauth2` profile `org`
-/// against `server` (secret in $ORG_SECRET) plus `extra` keys; secrets and
-/// refresh tokens go to the file store.
-fn org_env(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
-    let mut env = TestEnv::new();
-    env.set_env("ORG_SECRET", SECRET);
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{ID}\"\nclient_secret_env = \"ORG_SECRET\"\n{extra}",
-        server.token_url()
-    ));
-    env
-}
-
-/// `authtool token --format json` (from the cache when fresh).
-fn token_json(env: &TestEnv) -> serde_json::Value {
-    let out = env
-        .cmd()
-        .args(["token", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -101,13 +52,17 @@ impl Git {
 
     /// `git -c credential.helper=HELPER [-c CONFIG…] credential OP`.
     fn run(&self, helper: &str, config: &[&str], op: &str, stdin: &str) -> Output {
-        let mut cmd = self.env.command_for("git");
-        cmd.arg("-c").arg(format!("credential.helper={helper}"));
+        let mut case = self
+            .env
+            .case(["-c", &format!("credential.helper={helper}")])
+            .program("git");
         for c in config {
-            cmd.arg("-c").arg(c);
+            case = case.args(["-c", c]);
         }
-        cmd.args(["credential", op]);
-        run_with_stdin(cmd, stdin.as_bytes())
+        case.args(["credential", op])
+            .stdin(stdin)
+            .run()
+            .into_output()
     }
 
     /// lib-credential.sh's `check`: `script` is stdin, expected stdout and
@@ -1022,7 +977,7 @@ fn git_and_docker_store_mode_in_the_real_keychain() {
 /// margin; an unmatched host gets silence.
 #[test]
 fn git_gets_profile_tokens() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(org_fake());
     let g = Git::new(org_env(
         &server,
         "urls = [\"https://git.example.com/\"]\ngit_username = \"bot\"\n",
@@ -1035,7 +990,7 @@ fn git_gets_profile_tokens() {
         "capability[]=authtype\nprotocol=https\nhost=git.example.com\n",
     );
     assert!(out.status.success(), "{}", transcript(&out));
-    let json = token_json(&g.env);
+    let json = g.env.token_json();
     let token = json["access_token"].as_str().unwrap().to_string();
     let expires_at = unix_secs(std::time::SystemTime::now()) + json["expires_in"].as_u64().unwrap();
     // 1 h token: the default margin is 5 min.
@@ -1135,7 +1090,7 @@ askpass: Password for 'https://askpass-username@elsewhere.example.com':
 /// renews. A reject naming another token than the cached one drops nothing.
 #[test]
 fn git_erase_renews_the_profile_token() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(org_fake());
     let g = Git::new(org_env(&server, "urls = [\"https://git.example.com\"]\n"));
     let fill = |g: &Git| {
         let out = g.run(
@@ -1186,7 +1141,7 @@ fn git_erase_renews_the_profile_token() {
 /// authtool`).
 #[test]
 fn git_helper_by_profile_flag_and_installed_name() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(org_fake());
     let mut env = org_env(&server, "");
     let bin = env.root().join("bin");
     std::fs::create_dir(&bin).unwrap();
@@ -1234,7 +1189,7 @@ fn git_helper_by_profile_flag_and_installed_name() {
 /// reaches stdout.
 #[test]
 fn git_protocol_refuses_cr_and_nul() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
+    let server = FakeServer::start(org_fake());
     let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
     for input in [
         "protocol=https\r\nhost=git.example.com\r\n",
@@ -1256,415 +1211,4 @@ fn git_protocol_refuses_cr_and_nul() {
         .stdout("")
         .stderr("");
     assert_eq!(server.counters().token_requests, 0);
-}
-
-// ---------------------------------------------------------------------------
-// curl -K -
-
-/// `curl -K -` with `config` on stdin (never in argv); the HTTP status.
-fn curl_config(config: &str, url: &str) -> u16 {
-    let mut cmd = Command::new("curl");
-    cmd.args(["-q", "-sS", "--noproxy", "*", "--max-time", "20"])
-        .args(["-o", "/dev/null", "-w", "%{http_code}", "-K", "-", url]);
-    let out = run_with_stdin(cmd, config.as_bytes());
-    text(&out.stdout).trim().parse().unwrap_or(0)
-}
-
-fn curl_format(env: &TestEnv) -> String {
-    let out = env
-        .cmd()
-        .args(["token", "--format", "curl"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    text(&out.stdout)
-}
-
-#[test]
-fn curl_config_works_for_header_and_query_providers() {
-    // A Bearer header.
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(&server, "");
-    assert_eq!(curl_config(&curl_format(&env), &server.whoami_url()), 200);
-    assert_eq!(curl_config("", &server.whoami_url()), 401);
-
-    // pipeline-lbm: Bearer and X-Customer.
-    let lbm = FakeServer::start(FakeLbm::new("lbm-client", "lbm+secret/=", "lbmsales"));
-    let mut env = TestEnv::new();
-    env.set_env("LBM_SECRET", "lbm+secret/=");
-    env.write_config(&format!(
-        "[profiles.lbm]\nprovider = \"pipeline-lbm\"\ntoken_url = \"{}\"\ntenant = \"lbmsales\"\nclient_id = \"lbm-client\"\nclient_secret_env = \"LBM_SECRET\"\n",
-        lbm.token_url()
-    ));
-    let config = curl_format(&env);
-    assert!(
-        config.contains("header = \"X-Customer: lbmsales\"\n"),
-        "{config}"
-    );
-    assert_eq!(curl_config(&config, &lbm.jobs_url()), 200);
-    assert_eq!(lbm.counters().jobs_ok, 1);
-
-    // primaERP: `?token=`, URL-encoded once (`+`: curl must not encode it again).
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\n",
-        erp.url()
-    ));
-    let config = curl_format(&env);
-    let token = erp.last_access_token().unwrap();
-    assert_eq!(config, format!("url-query = \"+token={token}\"\n"));
-    assert_eq!(curl_config(&config, &erp.projects_url()), 200);
-    assert_eq!(erp.counters().projects_ok, 1);
-}
-
-// ---------------------------------------------------------------------------
-// sh and --format env
-
-#[test]
-fn sh_evaluates_format_env() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let mut env = org_env(&server, "");
-    env.set_env("AUTHTOOL", authtool_bin());
-    let out = env
-        .command_for("sh")
-        .args([
-            "-c",
-            r#"eval "$("$AUTHTOOL" token --format env)" && printf '%s' "$AUTHTOOL_TOKEN""#,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), server.last_access_token().unwrap());
-    // A failure injects nothing into the shell.
-    env.set_env("ORG_SECRET", "wrong");
-    env.cmd()
-        .args(["token", "--format", "env", "--no-cache"])
-        .assert()
-        .fails_cleanly(6);
-}
-
-// ---------------------------------------------------------------------------
-// kubectl
-
-/// What kubectl runs for a kubeconfig user with
-/// `exec: {apiVersion, command: authtool, args: [token, --format,
-/// exec-credential, -p, org], interactiveMode: Never}`: the ExecCredential
-/// it reads back.
-fn exec_credential(env: &TestEnv, exec_info: Option<&str>) -> serde_json::Value {
-    let mut cmd = env.cmd();
-    cmd.args(["token", "--format", "exec-credential", "-p", "org"]);
-    if let Some(info) = exec_info {
-        cmd.env("KUBERNETES_EXEC_INFO", info);
-    }
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stderr), "");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-#[test]
-fn kubectl_exec_credential_v1_and_v1beta1() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(&server, "");
-    for (info, version) in [
-        (
-            Some(
-                r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}"#,
-            ),
-            "client.authentication.k8s.io/v1",
-        ),
-        (
-            Some(
-                r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}"#,
-            ),
-            "client.authentication.k8s.io/v1beta1",
-        ),
-        (None, "client.authentication.k8s.io/v1"),
-    ] {
-        let doc = exec_credential(&env, info);
-        assert_eq!(doc["apiVersion"], version, "{doc}");
-        assert_eq!(doc["kind"], "ExecCredential", "{doc}");
-        let status = doc["status"].as_object().unwrap();
-        assert_eq!(
-            status["token"].as_str(),
-            server.last_access_token().as_deref()
-        );
-        // RFC 3339 UTC, 5 min (the margin) before the 1 h token expires.
-        let at = status["expirationTimestamp"].as_str().unwrap();
-        assert!(at.ends_with('Z') && at.len() == 20, "{at}");
-        let json = token_json(&env);
-        let expires_at = json["expires_at"].as_str().unwrap();
-        assert!(at < expires_at, "{at} vs {expires_at}");
-        assert_eq!(status.len(), 2, "{doc}");
-    }
-    assert_eq!(server.counters().logins, 1);
-    // A version authtool does not speak is a clear error, stdout empty.
-    env.cmd()
-        .args(["token", "--format", "exec-credential"])
-        .env(
-            "KUBERNETES_EXEC_INFO",
-            r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
-        )
-        .assert()
-        .fails_cleanly(2);
-}
-
-// ---------------------------------------------------------------------------
-// Docker
-
-fn docker(env: &TestEnv, op: &str, stdin: &str) -> Output {
-    env.cmd()
-        .args(["docker-credential", op])
-        .write_stdin(stdin)
-        .output()
-        .unwrap()
-}
-
-#[test]
-fn docker_credential_protocol() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(
-        &server,
-        "urls = [\"https://registry.example.com\"]\ndocker_username = \"bot\"\n",
-    );
-
-    // A profile's registry: its token, as Docker asked for it.
-    let out = docker(&env, "get", "registry.example.com\n");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let token = server.last_access_token().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "registry.example.com", "Username": "bot", "Secret": token})
-    );
-
-    // Unknown: exactly Docker's "not found" text on stdout, exit 1.
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    assert_eq!(text(&out.stderr), "");
-
-    // store / get / list / erase for another registry.
-    let out = docker(
-        &env,
-        "store",
-        r#"{"ServerURL":"https://index.docker.io/v1/","Username":"alice","Secret":"hub-pass"}"#,
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "https://index.docker.io/v1/", "Username": "alice", "Secret": "hub-pass"})
-    );
-    let out = docker(&env, "list", "");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"https://index.docker.io/v1/": "alice", "https://registry.example.com": "bot"})
-    );
-    // The secret is in the secret store, not in the index.
-    let index = std::fs::read_to_string(env.data_dir().join("docker-credential.json")).unwrap();
-    assert!(!index.contains("hub-pass"), "{index}");
-    // Storing again replaces (a trailing `/` names the same registry).
-    let out = docker(
-        &env,
-        "store",
-        r#"{"ServerURL":"https://index.docker.io/v1","Username":"bob","Secret":"pass2"}"#,
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "bob");
-    assert_eq!(doc["Secret"], "pass2");
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
-
-    // Erasing a profile's registry drops its token: the next get renews.
-    assert!(
-        docker(&env, "erase", "registry.example.com")
-            .status
-            .success()
-    );
-    let out = docker(&env, "get", "https://registry.example.com/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_ne!(doc["Secret"], token.as_str());
-    assert_eq!(server.counters().logins, 2);
-
-    // Bad input: a clear error on stderr, nothing on stdout.
-    env.cmd()
-        .args(["docker-credential", "store"])
-        .write_stdin("not json")
-        .assert()
-        .fails_cleanly(2);
-    env.cmd()
-        .args(["docker-credential", "get"])
-        .write_stdin("\n")
-        .assert()
-        .fails_cleanly(2);
-}
-
-/// `docker-credential-authtool` (a link) is the same helper, as Docker
-/// runs it for `"credHelpers": {"registry.example.com": "authtool"}`.
-#[test]
-fn docker_helper_by_installed_name() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(&server, "urls = [\"https://registry.example.com\"]\n");
-    let link = env.root().join("docker-credential-authtool");
-    std::os::unix::fs::symlink(authtool_bin(), &link).unwrap();
-    let out = run_with_stdin(
-        {
-            let mut c = env.command_for(&link);
-            c.arg("get");
-            c
-        },
-        b"registry.example.com",
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "oauth2");
-    assert_eq!(
-        doc["Secret"].as_str(),
-        server.last_access_token().as_deref()
-    );
-}
-
-// ---------------------------------------------------------------------------
-// exec
-
-#[test]
-fn exec_passes_the_token_in_the_environment() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(
-        &server,
-        "env = { API_TOKEN = \"token\", API_AUTH = \"header\", API_EXPIRES = \"expires_at\" }\n",
-    );
-    let out = env
-        .cmd()
-        .args(["exec", "org", "--", "sh", "-c"])
-        .arg(r#"printf '%s|%s|%s|%s' "$AUTHTOOL_TOKEN" "$AUTHTOOL_AUTH_HEADER" "$API_TOKEN" "$API_AUTH"; printf '\n%s' "$API_EXPIRES" >&2"#)
-        .env("AUTHTOOL_AUTH_HEADER", "stale")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let token = server.last_access_token().unwrap();
-    assert_eq!(
-        text(&out.stdout),
-        format!("{token}|Bearer {token}|{token}|Bearer {token}")
-    );
-    assert!(
-        text(&out.stderr).trim().ends_with('Z'),
-        "{}",
-        transcript(&out)
-    );
-    // The token is in no command line: authtool passes it only by environment.
-    assert!(!text(&out.stderr).contains(&token));
-}
-
-/// A provider without an Authorization header (primaERP): no
-/// AUTHTOOL_AUTH_HEADER, not even one inherited; `query` gives `token=…`.
-#[test]
-fn exec_for_a_query_token_provider() {
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.set_env("AUTHTOOL_AUTH_HEADER", "stale");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\nenv = {{ ERP_QUERY = \"query\" }}\n",
-        erp.url()
-    ));
-    let out = env
-        .cmd()
-        .args(["exec", "--", "sh", "-c"])
-        .arg(r#"printf '%s|%s|%s' "$AUTHTOOL_TOKEN" "${AUTHTOOL_AUTH_HEADER-unset}" "$ERP_QUERY""#)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let token = erp.last_access_token().unwrap();
-    assert_eq!(text(&out.stdout), format!("{token}|unset|token={token}"));
-}
-
-#[test]
-fn exec_exit_codes() {
-    let server = FakeServer::start(FakeOAuth2::new(ID, SECRET));
-    let env = org_env(&server, "");
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "exit 7"])
-        .assert()
-        .code(7)
-        .stdout("");
-    // Killed by a signal: 128 + N, as a shell reports it.
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "kill -TERM $$"])
-        .assert()
-        .code(128 + 15);
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "kill -KILL $$"])
-        .assert()
-        .code(128 + 9);
-    // Not found: 127 and a message.
-    let out = env
-        .cmd()
-        .args(["exec", "--", "authtool-no-such-command"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(127), "{}", transcript(&out));
-    assert!(
-        text(&out.stderr).contains("cannot run `authtool-no-such-command`"),
-        "{}",
-        transcript(&out)
-    );
-    // Not executable: 126.
-    let script = env.write_file("not-executable", "#!/bin/sh\n");
-    env.cmd()
-        .args(["exec", "--"])
-        .arg(&script)
-        .assert()
-        .code(126);
-    // No command: a usage error.
-    env.cmd().args(["exec", "org"]).assert().fails_cleanly(2);
-    env.cmd()
-        .args(["exec", "org", "--"])
-        .assert()
-        .fails_cleanly(2);
-    // A bad `env` value names the profile and the variable; CMD never runs.
-    let env = org_env(&server, "env = { API = \"tokn\" }\n");
-    let out = env
-        .cmd()
-        .args(["exec", "--", "sh", "-c", "echo ran"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
-    assert!(
-        text(&out.stderr).contains("env.API"),
-        "{}",
-        transcript(&out)
-    );
-    // A failed login: the provider's exit code, and CMD never runs.
-    let mut env = org_env(&server, "");
-    env.set_env("ORG_SECRET", "wrong");
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "echo ran"])
-        .assert()
-        .fails_cleanly(6);
 }

@@ -1,0 +1,616 @@
+//! `token`, `header` and `config` against the strict fake OAuth2 server:
+//! caching, renewal, single-flight, formats, exit codes.
+
+use crate::support::*;
+
+#[test]
+fn token_is_fetched_then_served_from_cache() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let token = env
+        .case(["token", "-p", "org"])
+        .run()
+        .success()
+        .stderr("")
+        .line();
+    assert_eq!(Some(&token), server.last_access_token().as_ref());
+    env.filter(&token, "[TOKEN]");
+    assert_eq!(server.counters().logins, 1);
+
+    // Cached: zero requests, same token.
+    for _ in 0..3 {
+        env.case(["token", "org"])
+            .run()
+            .success()
+            .stdout("[TOKEN]\n")
+            .stderr("");
+    }
+    assert_eq!(server.counters().token_requests, 1);
+
+    // The token works against the protected resource.
+    let whoami = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        &server.whoami_url(),
+    ]);
+    assert_eq!(whoami.status, 200, "{}", whoami.body);
+}
+
+#[test]
+fn cache_file_is_private_and_holds_no_client_secret() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.case(["token"]).run().success().stderr("");
+    let dir = env.cache_dir().join("tokens");
+    let file = dir.join("org.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(ORG_SECRET));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
+}
+
+#[test]
+fn expiry_triggers_exactly_one_refresh_and_rotated_tokens_are_never_reused() {
+    let server = FakeServer::start(org_fake().lifetime_secs(600));
+    let env = org_env(&server, "");
+    env.case(["token"]).run().success();
+    let mut seen = vec![server.last_access_token().unwrap()];
+    // A 10-minute token is stale for --min-ttl 1h: each call renews once,
+    // with the newest (rotated) refresh token.
+    for round in 1..=3 {
+        let token = env
+            .case(["token", "--min-ttl", "1h"])
+            .run()
+            .success()
+            .stderr("authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n")
+            .line();
+        assert!(
+            !seen.contains(&token),
+            "round {round}: an old token was served"
+        );
+        seen.push(token);
+        let c = server.counters();
+        assert_eq!((c.logins, c.refreshes), (1, round), "{c:?}");
+    }
+    assert_eq!(server.counters().refresh_reuse, 0);
+    // Without --min-ttl the newest token is fresh: no request.
+    env.case(["token"])
+        .run()
+        .token(seen.last().unwrap())
+        .success()
+        .stdout("[TOKEN]\n");
+    assert_eq!(server.counters().token_requests, 4);
+}
+
+#[test]
+fn a_really_expired_token_is_renewed() {
+    let server = FakeServer::start(org_fake().lifetime_secs(1));
+    let env = org_env(&server, "");
+    env.case(["token"]).run().success();
+    let first = server.last_access_token().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let ran = env.case(["token", "-v"]).run().filter(&first, "[OLD]");
+    let token = server.last_access_token().unwrap();
+    assert_ne!(token, first);
+    ran.token(&token).success().stdout("[TOKEN]\n").stderr(
+        "authtool: profile 'org': renewing: the cached token expired [DURATION] ago\n\
+         authtool: profile 'org': using the refresh token\n\
+         authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+         authtool: HTTP 200 ([SIZE] bytes)\n\
+         authtool: profile 'org': refresh token kept in the secret store\n",
+    );
+    assert_eq!(server.counters().refreshes, 1);
+}
+
+#[test]
+fn twenty_concurrent_processes_make_one_renewal() {
+    let server = FakeServer::start(org_fake().lifetime_secs(600));
+    let env = org_env(&server, "");
+    env.case(["token"]).run().success();
+    // Slow answers widen the race window.
+    server.set_delay(std::time::Duration::from_millis(300));
+    let outputs = env.run_concurrently(20, &["token", "--min-ttl", "20m"]);
+    for out in &outputs {
+        assert!(out.status.success(), "{}", transcript(out));
+    }
+    // Only the one that renewed says the server's tokens are short-lived.
+    let warned: Vec<_> = outputs
+        .iter()
+        .filter(|out| !out.stderr.is_empty())
+        .map(|out| env.filtered(&out.stderr))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 20m 0s\n"
+        ],
+    );
+    // Every process printed the same, new token.
+    let tokens: std::collections::BTreeSet<_> = outputs.iter().map(|o| text(&o.stdout)).collect();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    let c = server.counters();
+    assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (1, 1, 0), "{c:?}");
+}
+
+#[test]
+fn client_auth_methods_and_grants() {
+    for (auth, allowed) in [
+        ("basic", ClientAuth::Basic),
+        ("body", ClientAuth::Body),
+        ("query", ClientAuth::Query),
+    ] {
+        let server = FakeServer::start(org_fake().allowed_auth(&[allowed]));
+        let env = org_env(&server, &format!("client_auth = \"{auth}\"\n"));
+        env.case(["token"]).run().success().stderr("");
+        // Refresh authenticates the same way.
+        env.case(["token", "--min-ttl", "2h"])
+            .run()
+            .success()
+            .stderr("authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n");
+        assert_eq!(server.counters().refreshes, 1, "{auth}");
+    }
+
+    let server = FakeServer::start(
+        org_fake()
+            .with_user("alice", "pw'\"")
+            .expected_scope("read write")
+            .expected_audience("https://api.example.com")
+            .expected_extra("tenant", "acme")
+            .expires_in_as_string(true),
+    );
+    let env = org_env(
+        &server,
+        "grant = \"password\"\nusername = \"alice\"\npassword_env = \"PW\"\nscope = \"read write\"\naudience = \"https://api.example.com\"\nextra = { tenant = \"acme\" }\n",
+    );
+    let ran = env
+        .case(["token", "--format", "json"])
+        .env("PW", "pw'\"")
+        .run()
+        .success()
+        .stderr("");
+    let json = ran.json();
+    assert_eq!(json["profile"], "org");
+    assert_eq!(json["token_type"], "Bearer");
+    assert!(json["expires_in"].as_u64().unwrap() > 3500);
+    assert_eq!(server.counters().password, 1);
+}
+
+#[test]
+fn output_formats() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let token = env.case(["token"]).run().success().line();
+    env.filter(&token, "[TOKEN]");
+
+    for (args, stdout) in [
+        (&["header"][..], "Authorization: Bearer [TOKEN]\n"),
+        (&["token", "-n"], "[TOKEN]"),
+        (
+            &["token", "--format", "header"],
+            "Authorization: Bearer [TOKEN]\n",
+        ),
+        (
+            &["token", "--format", "env"],
+            "export AUTHTOOL_TOKEN='[TOKEN]'\n",
+        ),
+        (
+            &["token", "--format", "curl"],
+            "header = \"Authorization: Bearer [TOKEN]\"\n",
+        ),
+        (
+            &["token", "--format", "json"],
+            "{\n  \"access_token\": \"[TOKEN]\",\n  \"expires_at\": \"[TIME]\",\n  \"expires_in\": [SECS],\n  \"headers\": {\n    \"Authorization\": \"Bearer [TOKEN]\"\n  },\n  \"profile\": \"org\",\n  \"query\": {},\n  \"token_type\": \"Bearer\"\n}\n",
+        ),
+    ] {
+        env.case(args)
+            .filter_regex(r#""expires_in": \d+"#, "\"expires_in\": [SECS]")
+            .run()
+            .success()
+            .stdout(stdout)
+            .stderr("");
+    }
+    let json = env.token_json();
+    assert_eq!(json["access_token"], token.as_str());
+    assert_eq!(json["headers"]["Authorization"], format!("Bearer {token}"));
+    assert!(json["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(json["query"], serde_json::json!({}));
+    // The header works through real curl, read from stdin (never argv).
+    let header = env.case(["header"]).run().success().into_output();
+    let whoami = curl_with_stdin(&["-H", "@-", &server.whoami_url()], &header.stdout);
+    assert_eq!(whoami.status, 200, "{whoami:?}");
+    // Query format is refused for a header provider.
+    env.case(["token", "--format", "query"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org' (oauth2) sends the token in a header, not in the URL\n\
+             hint: use `authtool header -p org`\n",
+        );
+}
+
+#[test]
+fn changed_settings_never_get_the_old_token() {
+    let server = FakeServer::start(org_fake().with_client("other", ORG_SECRET));
+    let env = org_env(&server, "");
+    let first = env.case(["token"]).run().success().line();
+    // Same profile name, another client id: a new login, a new token.
+    env.write_config(
+        &org_profile(&server.token_url(), "client_secret_env = \"ORG_SECRET\"\n")
+            .replace(ORG_ID, "other"),
+    );
+    let second = env
+        .case(["token", "-v"])
+        .run()
+        .success()
+        .filter(&first, "[OLD]")
+        .stderr("authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'org': no cached token for this profile's current settings\n\
+             authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+             authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'org': refresh token kept in the secret store\n")
+        .line();
+    assert_ne!(first, second);
+    assert_eq!(server.counters().logins, 2);
+}
+
+#[test]
+fn no_cache_fetches_every_time_and_writes_nothing() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    for _ in 0..2 {
+        env.case(["token", "--no-cache"]).run().success().stderr("");
+    }
+    assert_eq!(server.counters().logins, 2);
+    assert!(!env.cache_dir().join("tokens/org.json").exists());
+}
+
+#[test]
+fn corrupt_cache_is_ignored_with_a_warning() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.write_file("cache/authtool/tokens/org.json", "{\"version\":1,\"fing");
+    env.case(["token"]).run().success().stderr("authtool: warning: profile 'org': ignoring the damaged token cache [ROOT]/cache/authtool/tokens/org.json (EOF while parsing a string at line 1 column 18)\n\
+         authtool: warning: profile 'org': ignoring the damaged token cache [ROOT]/cache/authtool/tokens/org.json (EOF while parsing a string at line 1 column 18)\n");
+    // And it was replaced by a good one.
+    env.case(["token"]).run().success().stderr("");
+    assert_eq!(server.counters().logins, 1);
+}
+
+#[test]
+fn wrong_secret_exits_6_with_the_server_message() {
+    let server = FakeServer::start(FakeOAuth2::new(ORG_ID, "right"));
+    let env = org_env(&server, "");
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n")
+        .hides(&[ORG_SECRET]);
+}
+
+#[test]
+fn missing_secret_exits_3_with_a_hint() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.case(["header", "-p", "org"])
+        .env_remove("ORG_SECRET")
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': environment variable $ORG_SECRET (from `client_secret_env`) is not set\n\
+             hint: export ORG_SECRET=… before running authtool\n");
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn secret_command_and_inline_sources() {
+    let server = FakeServer::start(FakeOAuth2::new(ORG_ID, "from-command"));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let url = server.token_url();
+    env.write_config(&format!(
+        "{}{}{}",
+        org_profile(
+            &url,
+            "client_secret_command = \"printf '%s\\\\n' from-command\"\n"
+        )
+        .replace("profiles.org", "profiles.cmd"),
+        org_profile(&url, "client_secret_command = \"exit 7\"\n")
+            .replace("profiles.org", "profiles.bad"),
+        org_profile(&url, "client_secret = \"from-command\"\n")
+            .replace("profiles.org", "profiles.inline"),
+    ));
+    env.case(["token", "cmd"]).run().success().stderr("");
+    env.case(["token", "bad"]).run().code(3).stdout("").stderr(
+        "authtool: error: profile 'bad': `client_secret_command` (exit 7) failed (exit status: 7)\n\
+             hint: run the command yourself to see what is wrong, or fix `client_secret_command`\n",
+    );
+    env.case(["token", "inline"])
+        .run()
+        .success()
+        .stderr("authtool: warning: profile 'inline': `client_secret` is written in plain text in the config file; prefer `authtool login` or `client_secret_env`\n");
+}
+
+#[test]
+fn server_errors_and_unreachable_servers_exit_5() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "timeout = \"3s\"\n");
+    server.script(vec![Fault::status(500, "{\"error\":\"server_error\"}")]);
+    env.case(["token"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 500: {\"error\":\"server_error\"}\n\
+             hint: the server has a problem; try again later\n");
+    server.script(vec![Fault::html_200()]);
+    env.case(["token"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 200 with a body that is not JSON (it looks like an HTML page: is the URL right?): expected value at line 1 column 1\n");
+
+    // Nothing listening.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let env = TestEnv::new();
+    env.write_config(&org_profile(
+        &format!("http://127.0.0.1:{port}/oauth2/token"),
+        "client_secret = \"y\"\ntimeout = \"2s\"\n",
+    ));
+    // How many attempts fit in the 2 s budget depends on the jittered
+    // back-off.
+    env.case(["token"])
+        .filter_regex(r"after \d attempts", "after [N] attempts")
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: warning: profile 'org': `client_secret` is written in plain text in the config file; prefer `authtool login` or `client_secret_env`\n\
+             authtool: error: cannot connect to http://127.0.0.1:[PORT]/oauth2/token (after [N] attempts): client error (Connect): tcp connect error: Connection refused (os error 111)\n\
+             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n");
+}
+
+#[test]
+fn transient_503_is_retried() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    server.script(vec![Fault::status(503, "busy"), Fault::RetryAfter(429, 1)]);
+    env.case(["token"]).run().success().stderr("");
+    assert_eq!(server.request_count(), 3);
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_any_connection() {
+    // A proxy that would see the request if authtool tried to connect.
+    let proxy = FakeServer::start(org_fake());
+    let config = |insecure: &str| {
+        org_profile(
+            "http://auth.example.com/oauth2/token",
+            &format!("client_secret = \"y\"\ntimeout = \"2s\"\n{insecure}"),
+        )
+    };
+    let mut env = TestEnv::new();
+    env.set_env("HTTP_PROXY", proxy.url())
+        .set_env("http_proxy", proxy.url());
+    env.write_config(&config(""));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: warning: profile 'org': `client_secret` is written in plain text in the config file; prefer `authtool login` or `client_secret_env`\n\
+             authtool: error: refusing to send credentials over plain http to auth.example.com\n\
+             hint: use an https:// URL\n\
+             hint: or, if you really mean it, set allow_insecure_http = true in the profile\n");
+    assert_eq!(proxy.request_count(), 0);
+    // Control: with allow_insecure_http the same setup does reach the proxy.
+    env.write_config(&config("allow_insecure_http = true\n"));
+    let _ = env.case(["token"]).run();
+    assert!(proxy.request_count() > 0);
+}
+
+#[test]
+fn config_errors_name_file_line_profile_and_key() {
+    let env = TestEnv::new();
+    let path = env.write_config(&org_profile("https://a.example/t", "timeout = \"soon\"\n"));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': key `timeout`: expected number at 0 (expected a duration like \"90s\", \"5m\" or \"1h\")\n\
+             hint: fix the file, then check it with `authtool config check`\n");
+
+    env.write_config("[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"https://a.example/t\"\nclientid = \"x\"\n");
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': unknown field `clientid`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+             hint: fix the file, then check it with `authtool config check`\n");
+
+    env.write_config("[profiles.org\nprovider = \"oauth2\"\n");
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n\
+             hint: fix the file, then check it with `authtool config check`\n");
+
+    std::fs::write(&path, b"[profiles.org]\nprovider = \"\xff\"\n").unwrap();
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: the config file is not valid UTF-8 (invalid byte at offset 27)\n\
+             hint: save the file as UTF-8\n");
+
+    std::fs::remove_file(&path).unwrap();
+    env.case(["token"]).run().code(2).stdout("").stderr(
+        "authtool: error: config file [ROOT]/config/authtool/config.toml does not exist\n\
+             hint: run `authtool config init` to write an example config there, then edit it\n\
+             hint: or point --config / $AUTHTOOL_CONFIG at your config file\n",
+    );
+}
+
+#[test]
+fn profile_selection() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let cfg = std::fs::read_to_string(env.config_path()).unwrap();
+    env.write_config(&format!(
+        "{cfg}\n{}",
+        cfg.replace("profiles.org", "profiles.two")
+    ));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: no profile given and no default_profile set\n\
+             hint: pass -p NAME (one of: org, two), set $AUTHTOOL_PROFILE, or set default_profile in [ROOT]/config/authtool/config.toml\n");
+    env.case(["token", "-p", "org", "two"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: two different profiles given: -p org and two\n\
+             hint: give the profile once, either as -p NAME or as the argument\n",
+        );
+    env.case(["token", "-p", "nope"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\n\
+             hint: known profiles: org, two\n",
+        );
+    env.case(["token"])
+        .env("AUTHTOOL_PROFILE", "two")
+        .run()
+        .success()
+        .stderr("");
+    env.case(["token", "org"])
+        .env("AUTHTOOL_PROFILE", "two")
+        .run()
+        .success()
+        .stderr("");
+}
+
+#[test]
+fn verbose_explains_without_leaking() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "client_auth = \"query\"\n");
+    env.case(["-v", "token"])
+        .run()
+        .success()
+        .stderr("authtool: profile 'org': no cached token for this profile's current settings\n\
+             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+             authtool: POST http://127.0.0.1:[PORT]/oauth2/token?client_id=***&client_secret=*** (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'org': refresh token kept in the secret store\n")
+        .hides(&[ORG_SECRET, "s3cret", &form_encode_component(ORG_SECRET)]);
+    let refresh = server.last_refresh_token().unwrap();
+    env.case(["token", "-v", "--min-ttl", "2h"])
+        .run()
+        .success()
+        .stderr("authtool: profile 'org': renewing: the cached token expires in [DURATION], less than --min-ttl 2h 0m\n\
+             authtool: profile 'org': using the refresh token\n\
+             authtool: POST http://127.0.0.1:[PORT]/oauth2/token?client_id=***&client_secret=*** (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'org': refresh token kept in the secret store\n\
+             authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n")
+        .stderr_hides(&[
+            ORG_SECRET,
+            "s3cret",
+            &refresh,
+            &form_encode_component(ORG_SECRET),
+        ]);
+}
+
+#[test]
+fn config_path_check_and_init() {
+    let env = TestEnv::new();
+    env.case(["config", "path"])
+        .run()
+        .success()
+        .stdout("[ROOT]/config/authtool/config.toml\n")
+        .stderr("");
+    env.case(["config", "check"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: config file [ROOT]/config/authtool/config.toml does not exist\n\
+             hint: run `authtool config init` to write an example config there, then edit it\n\
+             hint: or point --config / $AUTHTOOL_CONFIG at your config file\n",
+        );
+    env.case(["config", "init"])
+        .run()
+        .success()
+        .stdout("[ROOT]/config/authtool/config.toml\n")
+        .stderr("authtool: wrote an example config to [ROOT]/config/authtool/config.toml; edit it, then run `authtool config check`\n");
+    env.case(["config", "check"])
+        .run()
+        .success()
+        .stdout("[ROOT]/config/authtool/config.toml: ok, 8 profiles: acme, connect-dev, connect-prod, erp, lbm-prod, lrs, org, org-user\n")
+        .stderr("");
+    // init never overwrites without --force.
+    env.case(["config", "init"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml already exists; not overwriting it\n\
+             hint: pass --force to replace it with the example\n");
+    env.case(["config", "init", "--force"])
+        .run()
+        .success()
+        .stdout("[ROOT]/config/authtool/config.toml\n")
+        .stderr("authtool: wrote an example config to [ROOT]/config/authtool/config.toml; edit it, then run `authtool config check`\n");
+    // A profile that does not validate fails the check.
+    env.write_config("[profiles.x]\nprovider = \"oauth2\"\n");
+    env.case(["config", "check"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: profile 'x': key `.`: missing field `token_url`\n\
+             hint: fix the file, then check it with `authtool config check`\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = TestEnv::new();
+    env.case(["token", "--format", "nope"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: invalid value 'nope' for '--format <FORMAT>'\n\
+             \x20 [possible values: raw, header, json, env, curl, query, exec-credential]\n\
+             \n\
+             For more information, try '--help'.\n",
+        );
+    env.case(["frobnicate"]).run().code(2).stdout("").stderr(
+        "error: unrecognized subcommand 'frobnicate'\n\
+         \n\
+         Usage: authtool [OPTIONS] <COMMAND>\n\
+         \n\
+         For more information, try '--help'.\n",
+    );
+    env.case(["token", "--min-ttl", "soon"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: invalid value 'soon' for '--min-ttl <DURATION>': expected number at 0 (expected a duration like \"90s\", \"5m\" or \"1h\")\n\
+             \n\
+             For more information, try '--help'.\n",
+        );
+}
