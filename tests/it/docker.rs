@@ -1,20 +1,15 @@
 //! Docker's credential-helper protocol (`docker-credential`), as Docker
 //! runs it.
 
-use std::process::Output;
-
 use crate::support::*;
 
-// Docker
-
-/// `authtool docker-credential OP` with `stdin`, as Docker runs it.
-pub(crate) fn docker(env: &TestEnv, op: &str, stdin: &str) -> Output {
-    env.cmd()
-        .args(["docker-credential", op])
-        .write_stdin(stdin)
-        .output()
-        .unwrap()
+/// `authtool docker-credential OP` reading `stdin`, as Docker runs it.
+pub(crate) fn docker<'e>(env: &'e TestEnv, op: &str, stdin: &str) -> Case<'e> {
+    env.case(["docker-credential", op]).stdin(stdin)
 }
+
+/// Docker's "not found" answer: on stdout, exit 1.
+const NOT_FOUND: &str = "credentials not found in native keychain\n";
 
 #[test]
 fn docker_credential_protocol() {
@@ -25,92 +20,124 @@ fn docker_credential_protocol() {
     );
 
     // A profile's registry: its token, as Docker asked for it.
-    let out = docker(&env, "get", "registry.example.com\n");
-    assert!(out.status.success(), "{}", transcript(&out));
+    let ran = docker(&env, "get", "registry.example.com\n").run();
     let token = server.last_access_token().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "registry.example.com", "Username": "bot", "Secret": token})
-    );
+    ran.token(&token)
+        .success()
+        .stdout(
+            r#"{"Secret":"[TOKEN]","ServerURL":"registry.example.com","Username":"bot"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
 
     // Unknown: exactly Docker's "not found" text on stdout, exit 1.
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    assert_eq!(text(&out.stderr), "");
+    docker(&env, "get", "https://index.docker.io/v1/")
+        .run()
+        .code(1)
+        .stdout(NOT_FOUND)
+        .stderr("");
 
     // store / get / list / erase for another registry.
-    let out = docker(
+    docker(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1/","Username":"alice","Secret":"hub-pass"}"#,
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "https://index.docker.io/v1/", "Username": "alice", "Secret": "hub-pass"})
-    );
-    let out = docker(&env, "list", "");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"https://index.docker.io/v1/": "alice", "https://registry.example.com": "bot"})
-    );
+    )
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    docker(&env, "get", "https://index.docker.io/v1/")
+        .run()
+        .success()
+        .stdout(
+            r#"{"Secret":"hub-pass","ServerURL":"https://index.docker.io/v1/","Username":"alice"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
+    docker(&env, "list", "")
+        .run()
+        .success()
+        .stdout(
+            r#"{"https://index.docker.io/v1/":"alice","https://registry.example.com":"bot"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
     // The secret is in the secret store, not in the index.
     let index = std::fs::read_to_string(env.data_dir().join("docker-credential.json")).unwrap();
     assert!(!index.contains("hub-pass"), "{index}");
     // Storing again replaces (a trailing `/` names the same registry).
-    let out = docker(
+    docker(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1","Username":"bob","Secret":"pass2"}"#,
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "bob");
-    assert_eq!(doc["Secret"], "pass2");
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
+    )
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    docker(&env, "get", "https://index.docker.io/v1/")
+        .run()
+        .success()
+        .stdout(
+            r#"{"Secret":"pass2","ServerURL":"https://index.docker.io/v1/","Username":"bob"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
+    docker(&env, "erase", "https://index.docker.io/v1/")
+        .run()
+        .success()
+        .stdout("")
+        .stderr("");
+    docker(&env, "get", "https://index.docker.io/v1/")
+        .run()
+        .code(1)
+        .stdout(NOT_FOUND)
+        .stderr("");
+    docker(&env, "erase", "https://index.docker.io/v1/")
+        .run()
+        .code(1)
+        .stdout(NOT_FOUND)
+        .stderr("");
 
     // Erasing a profile's registry drops its token: the next get renews.
-    assert!(
-        docker(&env, "erase", "registry.example.com")
-            .status
-            .success()
-    );
-    let out = docker(&env, "get", "https://registry.example.com/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_ne!(doc["Secret"], token.as_str());
+    docker(&env, "erase", "registry.example.com")
+        .run()
+        .success()
+        .stdout("")
+        .stderr("");
+    let ran = docker(&env, "get", "https://registry.example.com/")
+        .run()
+        .filter(&token, "[OLD]");
+    let renewed = server.last_access_token().unwrap();
+    assert_ne!(renewed, token);
+    ran.token(&renewed)
+        .success()
+        .stdout(
+            r#"{"Secret":"[TOKEN]","ServerURL":"https://registry.example.com/","Username":"bot"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
     assert_eq!(server.counters().logins, 2);
 
     // Bad input: a clear error on stderr, nothing on stdout.
-    env.cmd()
-        .args(["docker-credential", "store"])
-        .write_stdin("not json")
-        .assert()
-        .fails_cleanly(2);
-    env.cmd()
-        .args(["docker-credential", "get"])
-        .write_stdin("\n")
-        .assert()
-        .fails_cleanly(2);
+    docker(&env, "store", "not json")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: docker-credential store: expected {\"ServerURL\",\"Username\",\"Secret\"} on stdin: expected ident at line 1 column 2\n",
+        );
+    docker(&env, "get", "\n")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: docker-credential: no server URL on stdin\n");
 }
 
 /// `docker-credential-authtool` (a link) is the same helper, as Docker
@@ -121,17 +148,17 @@ fn docker_helper_by_installed_name() {
     let env = org_env(&server, "urls = [\"https://registry.example.com\"]\n");
     let link = env.root().join("docker-credential-authtool");
     std::os::unix::fs::symlink(authtool_bin(), &link).unwrap();
-    let out = env
+    let ran = env
         .case(["get"])
         .program(&link)
         .stdin("registry.example.com")
-        .run()
-        .into_output();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "oauth2");
-    assert_eq!(
-        doc["Secret"].as_str(),
-        server.last_access_token().as_deref()
-    );
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout(
+            r#"{"Secret":"[TOKEN]","ServerURL":"registry.example.com","Username":"oauth2"}"#
+                .to_string()
+                + "\n",
+        )
+        .stderr("");
 }
