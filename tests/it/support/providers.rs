@@ -328,6 +328,28 @@ impl ProviderCase {
         self.secrets.iter().map(|(_, v)| *v).collect()
     }
 
+    /// The HTTP method of a login request.
+    pub fn login_method(&self) -> &'static str {
+        if self.provider == "primaerp" {
+            "GET"
+        } else {
+            "POST"
+        }
+    }
+
+    /// The query of a login request as authtool's messages show it, its
+    /// credentials redacted: primaERP's API key, OAuth2's client with
+    /// `client_auth = "query"`; else empty.
+    pub fn shown_query(&self) -> &'static str {
+        if self.provider == "primaerp" {
+            "?apikey=***"
+        } else if self.keys.contains("client_auth = \"query\"") {
+            "?client_id=***&client_secret=***"
+        } else {
+            ""
+        }
+    }
+
     /// `login --secret-stdin` input: one secret a line.
     pub fn secret_stdin(&self) -> String {
         self.secrets.iter().map(|(_, v)| format!("{v}\n")).collect()
