@@ -57,16 +57,11 @@ fn every_provider_refuses_an_untrusted_certificate_and_works_with_ca_file() {
 
 #[test]
 fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error() {
-    let server = FakeServer::start(FakeOAuth2::new("id", "s3cret"));
+    let server = FakeServer::start(org_fake());
     let tls = TlsFront::start(server.addr());
-    let config = |extra: &str| {
-        format!(
-            "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"id\"\nclient_secret_env = \"ORG_SECRET\"\n{extra}",
-            tls.url_for("/oauth2/token")
-        )
-    };
-    let mut env = TestEnv::new();
-    env.set_env("ORG_SECRET", "s3cret");
+    let token_url = tls.url_for("/oauth2/token");
+    let config = |extra: &str| org_config(&token_url, extra);
+    let env = org_env_at(&token_url, "");
 
     // Another CA, however valid, did not sign this server.
     let other = TestPki::new();
@@ -79,7 +74,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
             "authtool: error: refusing https://localhost:[PORT]/oauth2/token: its certificate is not trusted: BadSignature\n\
              {CA_FILE_HINTS}"
         ))
-        .hides(&["s3cret"]);
+        .hides(&[ORG_SECRET]);
 
     // A ca_file that is missing or holds no certificate: exit 2, named.
     let missing = env.root().join("nope.pem");
@@ -90,7 +85,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
         .stdout("")
         .stderr("authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': key `ca_file`: ca_file [ROOT]/nope.pem does not exist\n\
             hint: fix the file, then check it with `authtool config check`\n")
-        .hides(&["s3cret"]);
+        .hides(&[ORG_SECRET]);
     let junk = env.write_file("junk.pem", "not a certificate\n");
     env.write_config(&config(&format!("ca_file = \"{}\"\n", junk.display())));
     env.case(["token"])
@@ -98,7 +93,7 @@ fn a_certificate_from_another_ca_is_refused_and_a_bad_ca_file_is_a_config_error(
         .code(2)
         .stdout("")
         .stderr("authtool: error: ca_file [ROOT]/junk.pem contains no PEM certificates\n")
-        .hides(&["s3cret"]);
+        .hides(&[ORG_SECRET]);
     assert_eq!(server.request_count(), 0);
 }
 
@@ -131,16 +126,13 @@ fn plain_http_to_a_remote_host_is_refused_for_every_provider() {
 
 #[test]
 fn https_proxy_is_used_and_no_proxy_bypasses_it() {
-    let server = FakeServer::start(FakeOAuth2::new("id", "s3cret"));
+    let server = FakeServer::start(org_fake());
     let tls = TlsFront::start(server.addr());
     let proxy = ConnectProxy::start();
-    let mut env = TestEnv::new();
-    env.set_env("ORG_SECRET", "s3cret");
+    let token_url = tls.url_for("/oauth2/token");
+    let mut env = org_env_at(&token_url, "");
     let extra = ca_file(&env, tls.ca_pem());
-    env.write_config(&format!(
-        "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"id\"\nclient_secret_env = \"ORG_SECRET\"\n{extra}",
-        tls.url_for("/oauth2/token")
-    ));
+    env.write_config(&org_config(&token_url, &extra));
     let target = format!("localhost:{}", tls.addr().port());
 
     // Through the proxy: one CONNECT tunnel to the token server.
@@ -180,9 +172,9 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
     };
     env.remove_env("NO_PROXY")
         .set_env("https_proxy", format!("http://127.0.0.1:{closed}"))
-        .write_config(&format!(
-            "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"id\"\nclient_secret_env = \"ORG_SECRET\"\ntimeout = \"2s\"\n{extra}",
-            tls.url_for("/oauth2/token")
+        .write_config(&org_config(
+            &token_url,
+            &format!("timeout = \"2s\"\n{extra}"),
         ));
     env.case(["token", "--no-cache"])
         .run()
@@ -190,6 +182,6 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         .stdout("")
         .stderr("authtool: error: cannot connect to https://localhost:[PORT]/oauth2/token (after 4 attempts): client error (Connect): tunnel error: failed to create underlying connection: tcp connect error: Connection refused (os error 111)\n\
             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n")
-        .hides(&["s3cret"]);
+        .hides(&[ORG_SECRET]);
     assert_eq!(server.counters().logins, 3);
 }
