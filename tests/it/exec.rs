@@ -39,21 +39,14 @@ fn exec_passes_the_token_in_the_environment() {
 /// AUTHTOOL_AUTH_HEADER, not even one inherited; `query` gives `token=…`.
 #[test]
 fn exec_for_a_query_token_provider() {
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let erp = ProviderCase::primaerp();
+    let mut env = erp.env("env = { ERP_QUERY = \"query\" }\n");
     env.set_env("AUTHTOOL_AUTH_HEADER", "stale");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\nenv = {{ ERP_QUERY = \"query\" }}\n",
-        erp.url()
-    ));
     let ran = env
         .case(["exec", "--", "sh", "-c"])
         .arg(r#"printf '%s|%s|%s' "$AUTHTOOL_TOKEN" "${AUTHTOOL_AUTH_HEADER-unset}" "$ERP_QUERY""#)
         .run();
-    ran.token(erp.last_access_token().unwrap())
+    ran.token(erp.fake.last_access_token().unwrap())
         .success()
         .stdout("[TOKEN]|unset|token=[TOKEN]")
         .stderr("");
@@ -151,13 +144,11 @@ fn curl_config_works_for_header_and_query_providers() {
     assert_eq!(curl_config("", &server.whoami_url()), 401);
 
     // pipeline-lbm: Bearer and X-Customer.
-    let lbm = FakeServer::start(FakeLbm::new("lbm-client", "lbm+secret/=", "lbmsales"));
-    let mut env = TestEnv::new();
-    env.set_env("LBM_SECRET", "lbm+secret/=");
-    env.write_config(&format!(
-        "[profiles.lbm]\nprovider = \"pipeline-lbm\"\ntoken_url = \"{}\"\ntenant = \"lbmsales\"\nclient_id = \"lbm-client\"\nclient_secret_env = \"LBM_SECRET\"\n",
-        lbm.token_url()
-    ));
+    let case = ProviderCase::pipeline_lbm();
+    let AnyFake::Lbm(lbm) = &case.fake else {
+        unreachable!()
+    };
+    let env = case.env("");
     let config = curl_format(&env)
         .token(lbm.last_access_token().unwrap())
         .stdout(
@@ -169,15 +160,11 @@ fn curl_config_works_for_header_and_query_providers() {
     assert_eq!(lbm.counters().jobs_ok, 1);
 
     // primaERP: `?token=`, URL-encoded once (`+`: curl must not encode it again).
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\n",
-        erp.url()
-    ));
+    let case = ProviderCase::primaerp();
+    let AnyFake::Primaerp(erp) = &case.fake else {
+        unreachable!()
+    };
+    let env = case.env("");
     let config = curl_format(&env)
         .token(erp.last_access_token().unwrap())
         .stdout("url-query = \"+token=[TOKEN]\"\n")
