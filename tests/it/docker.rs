@@ -8,8 +8,28 @@ pub(crate) fn docker<'e>(env: &'e TestEnv, op: &str, stdin: &str) -> Case<'e> {
     env.case(["docker-credential", op]).stdin(stdin)
 }
 
+/// One step of the protocol: `docker-credential OP` with `stdin` exits
+/// `code` with exactly `stdout` and nothing on stderr.
+#[track_caller]
+fn step(env: &TestEnv, op: &str, stdin: &str, code: i32, stdout: &str) {
+    docker(env, op, stdin)
+        .run()
+        .code(code)
+        .stdout(stdout)
+        .stderr("");
+}
+
+/// Docker's answer to `get`, on one line.
+pub(crate) fn credentials(secret: &str, server_url: &str, username: &str) -> String {
+    format!(
+        "{{\"Secret\":\"{secret}\",\"ServerURL\":\"{server_url}\",\"Username\":\"{username}\"}}\n"
+    )
+}
+
 /// Docker's "not found" answer: on stdout, exit 1.
 const NOT_FOUND: &str = "credentials not found in native keychain\n";
+
+const HUB: &str = "https://index.docker.io/v1/";
 
 #[test]
 fn docker_credential_protocol() {
@@ -24,92 +44,49 @@ fn docker_credential_protocol() {
     let token = server.last_access_token().unwrap();
     ran.token(&token)
         .success()
-        .stdout(
-            r#"{"Secret":"[TOKEN]","ServerURL":"registry.example.com","Username":"bot"}"#
-                .to_string()
-                + "\n",
-        )
+        .stdout(&credentials("[TOKEN]", "registry.example.com", "bot"))
         .stderr("");
 
     // Unknown: exactly Docker's "not found" text on stdout, exit 1.
-    docker(&env, "get", "https://index.docker.io/v1/")
-        .run()
-        .code(1)
-        .stdout(NOT_FOUND)
-        .stderr("");
+    step(&env, "get", HUB, 1, NOT_FOUND);
 
     // store / get / list / erase for another registry.
-    docker(
+    step(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1/","Username":"alice","Secret":"hub-pass"}"#,
-    )
-    .run()
-    .success()
-    .stdout("")
-    .stderr("");
-    docker(&env, "get", "https://index.docker.io/v1/")
-        .run()
-        .success()
-        .stdout(
-            r#"{"Secret":"hub-pass","ServerURL":"https://index.docker.io/v1/","Username":"alice"}"#
-                .to_string()
-                + "\n",
-        )
-        .stderr("");
-    docker(&env, "list", "")
-        .run()
-        .success()
-        .stdout(
-            r#"{"https://index.docker.io/v1/":"alice","https://registry.example.com":"bot"}"#
-                .to_string()
-                + "\n",
-        )
-        .stderr("");
+        0,
+        "",
+    );
+    step(&env, "get", HUB, 0, &credentials("hub-pass", HUB, "alice"));
+    step(
+        &env,
+        "list",
+        "",
+        0,
+        concat!(
+            r#"{"https://index.docker.io/v1/":"alice","https://registry.example.com":"bot"}"#,
+            "\n"
+        ),
+    );
     // The secret is in the secret store, not in the index.
     let index = std::fs::read_to_string(env.data_dir().join("docker-credential.json")).unwrap();
     assert!(!index.contains("hub-pass"), "{index}");
     // Storing again replaces (a trailing `/` names the same registry).
-    docker(
+    step(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1","Username":"bob","Secret":"pass2"}"#,
-    )
-    .run()
-    .success()
-    .stdout("")
-    .stderr("");
-    docker(&env, "get", "https://index.docker.io/v1/")
-        .run()
-        .success()
-        .stdout(
-            r#"{"Secret":"pass2","ServerURL":"https://index.docker.io/v1/","Username":"bob"}"#
-                .to_string()
-                + "\n",
-        )
-        .stderr("");
-    docker(&env, "erase", "https://index.docker.io/v1/")
-        .run()
-        .success()
-        .stdout("")
-        .stderr("");
-    docker(&env, "get", "https://index.docker.io/v1/")
-        .run()
-        .code(1)
-        .stdout(NOT_FOUND)
-        .stderr("");
-    docker(&env, "erase", "https://index.docker.io/v1/")
-        .run()
-        .code(1)
-        .stdout(NOT_FOUND)
-        .stderr("");
+        0,
+        "",
+    );
+    step(&env, "get", HUB, 0, &credentials("pass2", HUB, "bob"));
+    step(&env, "erase", HUB, 0, "");
+    step(&env, "get", HUB, 1, NOT_FOUND);
+    step(&env, "erase", HUB, 1, NOT_FOUND);
 
     // Erasing a profile's registry drops its token: the next get renews.
-    docker(&env, "erase", "registry.example.com")
-        .run()
-        .success()
-        .stdout("")
-        .stderr("");
+    step(&env, "erase", "registry.example.com", 0, "");
     let ran = docker(&env, "get", "https://registry.example.com/")
         .run()
         .filter(&token, "[OLD]");
@@ -117,11 +94,11 @@ fn docker_credential_protocol() {
     assert_ne!(renewed, token);
     ran.token(&renewed)
         .success()
-        .stdout(
-            r#"{"Secret":"[TOKEN]","ServerURL":"https://registry.example.com/","Username":"bot"}"#
-                .to_string()
-                + "\n",
-        )
+        .stdout(&credentials(
+            "[TOKEN]",
+            "https://registry.example.com/",
+            "bot",
+        ))
         .stderr("");
     assert_eq!(server.counters().logins, 2);
 
@@ -155,10 +132,6 @@ fn docker_helper_by_installed_name() {
         .run();
     ran.token(server.last_access_token().unwrap())
         .success()
-        .stdout(
-            r#"{"Secret":"[TOKEN]","ServerURL":"registry.example.com","Username":"oauth2"}"#
-                .to_string()
-                + "\n",
-        )
+        .stdout(&credentials("[TOKEN]", "registry.example.com", "oauth2"))
         .stderr("");
 }

@@ -131,6 +131,16 @@ fn curl_format(env: &TestEnv) -> Ran {
         .stderr("")
 }
 
+/// `token --format curl` for `case`'s profile, which must print exactly
+/// `expected`; returns it.
+#[track_caller]
+fn curl_config_of(case: &ProviderCase, expected: &str) -> String {
+    let ran = curl_format(&case.env(""));
+    ran.token(case.fake.last_access_token().unwrap())
+        .stdout(expected)
+        .stdout_text()
+}
+
 #[test]
 fn curl_config_works_for_header_and_query_providers() {
     // A Bearer header.
@@ -148,14 +158,11 @@ fn curl_config_works_for_header_and_query_providers() {
     let AnyFake::Lbm(lbm) = &case.fake else {
         unreachable!()
     };
-    let env = case.env("");
-    let config = curl_format(&env)
-        .token(lbm.last_access_token().unwrap())
-        .stdout(
-            "header = \"Authorization: Bearer [TOKEN]\"\n\
+    let config = curl_config_of(
+        &case,
+        "header = \"Authorization: Bearer [TOKEN]\"\n\
             header = \"X-Customer: lbmsales\"\n",
-        )
-        .stdout_text();
+    );
     assert_eq!(curl_config(&config, &lbm.jobs_url()), 200);
     assert_eq!(lbm.counters().jobs_ok, 1);
 
@@ -164,11 +171,7 @@ fn curl_config_works_for_header_and_query_providers() {
     let AnyFake::Primaerp(erp) = &case.fake else {
         unreachable!()
     };
-    let env = case.env("");
-    let config = curl_format(&env)
-        .token(erp.last_access_token().unwrap())
-        .stdout("url-query = \"+token=[TOKEN]\"\n")
-        .stdout_text();
+    let config = curl_config_of(&case, "url-query = \"+token=[TOKEN]\"\n");
     assert_eq!(curl_config(&config, &erp.projects_url()), 200);
     assert_eq!(erp.counters().projects_ok, 1);
 }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::docker::docker;
+use crate::docker::{credentials, docker};
 use crate::support::*;
 
 /// Quotes a path for sh.
@@ -60,6 +60,13 @@ impl Git {
             case = case.args(["-c", c]);
         }
         case.args(["credential", op]).stdin(stdin)
+    }
+
+    /// `git credential fill` through `helper`, reading `stdin`; the expiry
+    /// git gets (`password_expiry_utc`) shows as `[EXPIRY]`.
+    fn fill(&self, helper: &str, stdin: &str) -> Case<'_> {
+        self.git(helper, &[], "fill", stdin)
+            .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
     }
 
     /// `authtool git-credential OP` reading `stdin`, as git runs the helper.
@@ -955,7 +962,7 @@ fn git_and_docker_store_mode_in_the_real_keychain() {
         .filter(&host, "[HOST]")
         .run()
         .success()
-        .stdout("{\"Secret\":\"kc-docker\",\"ServerURL\":\"[HOST]\",\"Username\":\"u\"}\n")
+        .stdout(credentials("kc-docker", "[HOST]", "u"))
         .stderr("");
     docker(&g.env, "erase", &host)
         .run()
@@ -1084,13 +1091,7 @@ fn git_erase_renews_the_profile_token() {
     // What git gets: the profile's current token (the server's newest).
     let fill = |g: &Git| {
         let ran = g
-            .git(
-                &Git::helper(""),
-                &[],
-                "fill",
-                "protocol=https\nhost=git.example.com\n",
-            )
-            .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+            .fill(&Git::helper(""), "protocol=https\nhost=git.example.com\n")
             .run();
         let token = server.last_access_token().unwrap();
         ran.token(&token)
@@ -1147,13 +1148,10 @@ fn git_helper_by_profile_flag_and_installed_name() {
     let g = Git::new(env);
 
     let ran = g
-        .git(
+        .fill(
             &Git::helper(" -p org"),
-            &[],
-            "fill",
             "protocol=https\nhost=any.example.org\n",
         )
-        .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
         .run();
     let token = server.last_access_token().unwrap();
     g.env.filter(&token, "[TOKEN]");
@@ -1165,13 +1163,7 @@ fn git_helper_by_profile_flag_and_installed_name() {
         .stderr("");
 
     // credential.helper = "authtool -p org" runs `git-credential-authtool -p org get`.
-    g.git(
-        "authtool -p org",
-        &[],
-        "fill",
-        "capability[]=authtype\nprotocol=https\nhost=any.example.org\n",
-    )
-    .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+    g.fill("authtool -p org", "capability[]=authtype\nprotocol=https\nhost=any.example.org\n")
     .run()
     .success()
     .stdout(
