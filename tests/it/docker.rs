@@ -44,7 +44,7 @@ fn docker_credential_protocol() {
     let token = server.last_access_token().unwrap();
     ran.token(&token)
         .success()
-        .stdout(&credentials("[TOKEN]", "registry.example.com", "bot"))
+        .stdout(credentials("[TOKEN]", "registry.example.com", "bot"))
         .stderr("");
 
     // Unknown: exactly Docker's "not found" text on stdout, exit 1.
@@ -94,7 +94,7 @@ fn docker_credential_protocol() {
     assert_ne!(renewed, token);
     ran.token(&renewed)
         .success()
-        .stdout(&credentials(
+        .stdout(credentials(
             "[TOKEN]",
             "https://registry.example.com/",
             "bot",
@@ -132,6 +132,6 @@ fn docker_helper_by_installed_name() {
         .run();
     ran.token(server.last_access_token().unwrap())
         .success()
-        .stdout(&credentials("[TOKEN]", "registry.example.com", "oauth2"))
+        .stdout(credentials("[TOKEN]", "registry.example.com", "oauth2"))
         .stderr("");
 }
