@@ -1,20 +1,35 @@
 //! Docker's credential-helper protocol (`docker-credential`), as Docker
 //! runs it.
 
-use std::process::Output;
-
 use crate::support::*;
 
-// Docker
-
-/// `authtool docker-credential OP` with `stdin`, as Docker runs it.
-pub(crate) fn docker(env: &TestEnv, op: &str, stdin: &str) -> Output {
-    env.cmd()
-        .args(["docker-credential", op])
-        .write_stdin(stdin)
-        .output()
-        .unwrap()
+/// `authtool docker-credential OP` reading `stdin`, as Docker runs it.
+pub(crate) fn docker<'e>(env: &'e TestEnv, op: &str, stdin: &str) -> Case<'e> {
+    env.case(["docker-credential", op]).stdin(stdin)
 }
+
+/// One step of the protocol: `docker-credential OP` with `stdin` exits
+/// `code` with exactly `stdout` and nothing on stderr.
+#[track_caller]
+fn step(env: &TestEnv, op: &str, stdin: &str, code: i32, stdout: &str) {
+    docker(env, op, stdin)
+        .run()
+        .code(code)
+        .stdout(stdout)
+        .stderr("");
+}
+
+/// Docker's answer to `get`, on one line.
+pub(crate) fn credentials(secret: &str, server_url: &str, username: &str) -> String {
+    format!(
+        "{{\"Secret\":\"{secret}\",\"ServerURL\":\"{server_url}\",\"Username\":\"{username}\"}}\n"
+    )
+}
+
+/// Docker's "not found" answer: on stdout, exit 1.
+const NOT_FOUND: &str = "credentials not found in native keychain\n";
+
+const HUB: &str = "https://index.docker.io/v1/";
 
 #[test]
 fn docker_credential_protocol() {
@@ -25,92 +40,81 @@ fn docker_credential_protocol() {
     );
 
     // A profile's registry: its token, as Docker asked for it.
-    let out = docker(&env, "get", "registry.example.com\n");
-    assert!(out.status.success(), "{}", transcript(&out));
+    let ran = docker(&env, "get", "registry.example.com\n").run();
     let token = server.last_access_token().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "registry.example.com", "Username": "bot", "Secret": token})
-    );
+    ran.token(&token)
+        .success()
+        .stdout(credentials("[TOKEN]", "registry.example.com", "bot"))
+        .stderr("");
 
     // Unknown: exactly Docker's "not found" text on stdout, exit 1.
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    assert_eq!(text(&out.stderr), "");
+    step(&env, "get", HUB, 1, NOT_FOUND);
 
     // store / get / list / erase for another registry.
-    let out = docker(
+    step(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1/","Username":"alice","Secret":"hub-pass"}"#,
+        0,
+        "",
     );
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"ServerURL": "https://index.docker.io/v1/", "Username": "alice", "Secret": "hub-pass"})
-    );
-    let out = docker(&env, "list", "");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        serde_json::json!({"https://index.docker.io/v1/": "alice", "https://registry.example.com": "bot"})
+    step(&env, "get", HUB, 0, &credentials("hub-pass", HUB, "alice"));
+    step(
+        &env,
+        "list",
+        "",
+        0,
+        concat!(
+            r#"{"https://index.docker.io/v1/":"alice","https://registry.example.com":"bot"}"#,
+            "\n"
+        ),
     );
     // The secret is in the secret store, not in the index.
     let index = std::fs::read_to_string(env.data_dir().join("docker-credential.json")).unwrap();
     assert!(!index.contains("hub-pass"), "{index}");
     // Storing again replaces (a trailing `/` names the same registry).
-    let out = docker(
+    step(
         &env,
         "store",
         r#"{"ServerURL":"https://index.docker.io/v1","Username":"bob","Secret":"pass2"}"#,
+        0,
+        "",
     );
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "bob");
-    assert_eq!(doc["Secret"], "pass2");
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert!(out.status.success(), "{}", transcript(&out));
-    let out = docker(&env, "get", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stdout),
-        "credentials not found in native keychain\n"
-    );
-    let out = docker(&env, "erase", "https://index.docker.io/v1/");
-    assert_eq!(out.status.code(), Some(1));
+    step(&env, "get", HUB, 0, &credentials("pass2", HUB, "bob"));
+    step(&env, "erase", HUB, 0, "");
+    step(&env, "get", HUB, 1, NOT_FOUND);
+    step(&env, "erase", HUB, 1, NOT_FOUND);
 
     // Erasing a profile's registry drops its token: the next get renews.
-    assert!(
-        docker(&env, "erase", "registry.example.com")
-            .status
-            .success()
-    );
-    let out = docker(&env, "get", "https://registry.example.com/");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_ne!(doc["Secret"], token.as_str());
+    step(&env, "erase", "registry.example.com", 0, "");
+    let ran = docker(&env, "get", "https://registry.example.com/")
+        .run()
+        .filter(&token, "[OLD]");
+    let renewed = server.last_access_token().unwrap();
+    assert_ne!(renewed, token);
+    ran.token(&renewed)
+        .success()
+        .stdout(credentials(
+            "[TOKEN]",
+            "https://registry.example.com/",
+            "bot",
+        ))
+        .stderr("");
     assert_eq!(server.counters().logins, 2);
 
     // Bad input: a clear error on stderr, nothing on stdout.
-    env.cmd()
-        .args(["docker-credential", "store"])
-        .write_stdin("not json")
-        .assert()
-        .fails_cleanly(2);
-    env.cmd()
-        .args(["docker-credential", "get"])
-        .write_stdin("\n")
-        .assert()
-        .fails_cleanly(2);
+    docker(&env, "store", "not json")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: docker-credential store: expected {\"ServerURL\",\"Username\",\"Secret\"} on stdin: expected ident at line 1 column 2\n",
+        );
+    docker(&env, "get", "\n")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: docker-credential: no server URL on stdin\n");
 }
 
 /// `docker-credential-authtool` (a link) is the same helper, as Docker
@@ -121,17 +125,13 @@ fn docker_helper_by_installed_name() {
     let env = org_env(&server, "urls = [\"https://registry.example.com\"]\n");
     let link = env.root().join("docker-credential-authtool");
     std::os::unix::fs::symlink(authtool_bin(), &link).unwrap();
-    let out = env
+    let ran = env
         .case(["get"])
         .program(&link)
         .stdin("registry.example.com")
-        .run()
-        .into_output();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["Username"], "oauth2");
-    assert_eq!(
-        doc["Secret"].as_str(),
-        server.last_access_token().as_deref()
-    );
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout(credentials("[TOKEN]", "registry.example.com", "oauth2"))
+        .stderr("");
 }

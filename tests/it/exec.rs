@@ -7,6 +7,10 @@ use crate::support::*;
 // ---------------------------------------------------------------------------
 // exec
 
+/// What a login with a wrong client secret says.
+const WRONG_SECRET: &str = "authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+    hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n";
+
 #[test]
 fn exec_passes_the_token_in_the_environment() {
     let server = FakeServer::start(org_fake());
@@ -14,117 +18,101 @@ fn exec_passes_the_token_in_the_environment() {
         &server,
         "env = { API_TOKEN = \"token\", API_AUTH = \"header\", API_EXPIRES = \"expires_at\" }\n",
     );
-    let out = env
-        .cmd()
-        .args(["exec", "org", "--", "sh", "-c"])
+    let ran = env
+        .case(["exec", "org", "--", "sh", "-c"])
         .arg(r#"printf '%s|%s|%s|%s' "$AUTHTOOL_TOKEN" "$AUTHTOOL_AUTH_HEADER" "$API_TOKEN" "$API_AUTH"; printf '\n%s' "$API_EXPIRES" >&2"#)
         .env("AUTHTOOL_AUTH_HEADER", "stale")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
+        .run();
     let token = server.last_access_token().unwrap();
-    assert_eq!(
-        text(&out.stdout),
-        format!("{token}|Bearer {token}|{token}|Bearer {token}")
-    );
-    assert!(
-        text(&out.stderr).trim().ends_with('Z'),
-        "{}",
-        transcript(&out)
-    );
-    // The token is in no command line: authtool passes it only by environment.
-    assert!(!text(&out.stderr).contains(&token));
+    ran.token(&token)
+        .success()
+        .stdout("[TOKEN]|Bearer [TOKEN]|[TOKEN]|Bearer [TOKEN]")
+        // API_EXPIRES: the expiry, in UTC.
+        .stderr("\n[TIME]")
+        .stderr_is("a time in UTC", |e| e.trim().ends_with('Z'))
+        // The token is in no command line: authtool passes it only by
+        // environment.
+        .stderr_hides(&[&token]);
 }
 
 /// A provider without an Authorization header (primaERP): no
 /// AUTHTOOL_AUTH_HEADER, not even one inherited; `query` gives `token=…`.
 #[test]
 fn exec_for_a_query_token_provider() {
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let erp = ProviderCase::primaerp();
+    let mut env = erp.env("env = { ERP_QUERY = \"query\" }\n");
     env.set_env("AUTHTOOL_AUTH_HEADER", "stale");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\nenv = {{ ERP_QUERY = \"query\" }}\n",
-        erp.url()
-    ));
-    let out = env
-        .cmd()
-        .args(["exec", "--", "sh", "-c"])
+    let ran = env
+        .case(["exec", "--", "sh", "-c"])
         .arg(r#"printf '%s|%s|%s' "$AUTHTOOL_TOKEN" "${AUTHTOOL_AUTH_HEADER-unset}" "$ERP_QUERY""#)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let token = erp.last_access_token().unwrap();
-    assert_eq!(text(&out.stdout), format!("{token}|unset|token={token}"));
+        .run();
+    ran.token(erp.fake.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]|unset|token=[TOKEN]")
+        .stderr("");
 }
 
 #[test]
 fn exec_exit_codes() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "");
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "exit 7"])
-        .assert()
+    env.case(["exec", "--", "sh", "-c", "exit 7"])
+        .run()
         .code(7)
-        .stdout("");
+        .stdout("")
+        .stderr("");
     // Killed by a signal: 128 + N, as a shell reports it.
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "kill -TERM $$"])
-        .assert()
-        .code(128 + 15);
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "kill -KILL $$"])
-        .assert()
-        .code(128 + 9);
+    env.case(["exec", "--", "sh", "-c", "kill -TERM $$"])
+        .run()
+        .code(128 + 15)
+        .stdout("")
+        .stderr("");
+    env.case(["exec", "--", "sh", "-c", "kill -KILL $$"])
+        .run()
+        .code(128 + 9)
+        .stdout("")
+        .stderr("");
     // Not found: 127 and a message.
-    let out = env
-        .cmd()
-        .args(["exec", "--", "authtool-no-such-command"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(127), "{}", transcript(&out));
-    assert!(
-        text(&out.stderr).contains("cannot run `authtool-no-such-command`"),
-        "{}",
-        transcript(&out)
-    );
+    env.case(["exec", "--", "authtool-no-such-command"])
+        .run()
+        .code(127)
+        .stdout("")
+        .stderr("authtool: error: cannot run `authtool-no-such-command`: No such file or directory (os error 2)\n\
+            hint: check the command name and your PATH\n");
     // Not executable: 126.
     let script = env.write_file("not-executable", "#!/bin/sh\n");
-    env.cmd()
-        .args(["exec", "--"])
+    env.case(["exec", "--"])
         .arg(&script)
-        .assert()
-        .code(126);
+        .run()
+        .code(126)
+        .stdout("")
+        .stderr("authtool: error: cannot run `[ROOT]/not-executable`: Permission denied (os error 13)\n");
     // No command: a usage error.
-    env.cmd().args(["exec", "org"]).assert().fails_cleanly(2);
-    env.cmd()
-        .args(["exec", "org", "--"])
-        .assert()
-        .fails_cleanly(2);
+    for args in [&["exec", "org"][..], &["exec", "org", "--"]] {
+        env.case(args).run().code(2).stdout("").stderr(
+            "error: the following required arguments were not provided:\n  <CMD>...\n\n\
+             Usage: authtool exec <PROFILE> -- <CMD>...\n\n\
+             For more information, try '--help'.\n",
+        );
+    }
     // A bad `env` value names the profile and the variable; CMD never runs.
     let env = org_env(&server, "env = { API = \"tokn\" }\n");
-    let out = env
-        .cmd()
-        .args(["exec", "--", "sh", "-c", "echo ran"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
-    assert!(
-        text(&out.stderr).contains("env.API"),
-        "{}",
-        transcript(&out)
-    );
+    env.case(["exec", "--", "sh", "-c", "echo ran"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org': env.API = \"tokn\": unknown value\n\
+            hint: the values are: token, header, header:NAME, query, expires_at\n",
+        );
     // A failed login: the provider's exit code, and CMD never runs.
     let mut env = org_env(&server, "");
     env.set_env("ORG_SECRET", "wrong");
-    env.cmd()
-        .args(["exec", "--", "sh", "-c", "echo ran"])
-        .assert()
-        .fails_cleanly(6);
+    env.case(["exec", "--", "sh", "-c", "echo ran"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr(WRONG_SECRET);
 }
 
 // ---------------------------------------------------------------------------
@@ -135,14 +123,22 @@ fn curl_config(config: &str, url: &str) -> u16 {
     curl_with_stdin(&["-K", "-", url], config.as_bytes()).status
 }
 
-fn curl_format(env: &TestEnv) -> String {
-    let out = env
-        .cmd()
-        .args(["token", "--format", "curl"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    text(&out.stdout)
+/// `authtool token --format curl`, which must succeed silently.
+fn curl_format(env: &TestEnv) -> Ran {
+    env.case(["token", "--format", "curl"])
+        .run()
+        .success()
+        .stderr("")
+}
+
+/// `token --format curl` for `case`'s profile, which must print exactly
+/// `expected`; returns it.
+#[track_caller]
+fn curl_config_of(case: &ProviderCase, expected: &str) -> String {
+    let ran = curl_format(&case.env(""));
+    ran.token(case.fake.last_access_token().unwrap())
+        .stdout(expected)
+        .stdout_text()
 }
 
 #[test]
@@ -150,38 +146,32 @@ fn curl_config_works_for_header_and_query_providers() {
     // A Bearer header.
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "");
-    assert_eq!(curl_config(&curl_format(&env), &server.whoami_url()), 200);
+    let config = curl_format(&env)
+        .token(server.last_access_token().unwrap())
+        .stdout("header = \"Authorization: Bearer [TOKEN]\"\n")
+        .stdout_text();
+    assert_eq!(curl_config(&config, &server.whoami_url()), 200);
     assert_eq!(curl_config("", &server.whoami_url()), 401);
 
     // pipeline-lbm: Bearer and X-Customer.
-    let lbm = FakeServer::start(FakeLbm::new("lbm-client", "lbm+secret/=", "lbmsales"));
-    let mut env = TestEnv::new();
-    env.set_env("LBM_SECRET", "lbm+secret/=");
-    env.write_config(&format!(
-        "[profiles.lbm]\nprovider = \"pipeline-lbm\"\ntoken_url = \"{}\"\ntenant = \"lbmsales\"\nclient_id = \"lbm-client\"\nclient_secret_env = \"LBM_SECRET\"\n",
-        lbm.token_url()
-    ));
-    let config = curl_format(&env);
-    assert!(
-        config.contains("header = \"X-Customer: lbmsales\"\n"),
-        "{config}"
+    let case = ProviderCase::pipeline_lbm();
+    let AnyFake::Lbm(lbm) = &case.fake else {
+        unreachable!()
+    };
+    let config = curl_config_of(
+        &case,
+        "header = \"Authorization: Bearer [TOKEN]\"\n\
+            header = \"X-Customer: lbmsales\"\n",
     );
     assert_eq!(curl_config(&config, &lbm.jobs_url()), 200);
     assert_eq!(lbm.counters().jobs_ok, 1);
 
     // primaERP: `?token=`, URL-encoded once (`+`: curl must not encode it again).
-    let erp = FakeServer::start(FakePrimaerp::new("api-key", "user@domain.com", "pw"));
-    let mut env = TestEnv::new();
-    env.set_env("ERP_API_KEY", "api-key");
-    env.set_env("ERP_PASSWORD", "pw");
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        "[profiles.erp]\nprovider = \"primaerp\"\nbase_url = \"{}\"\nauth = \"user\"\nusername = \"user@domain.com\"\napi_key_env = \"ERP_API_KEY\"\npassword_env = \"ERP_PASSWORD\"\n",
-        erp.url()
-    ));
-    let config = curl_format(&env);
-    let token = erp.last_access_token().unwrap();
-    assert_eq!(config, format!("url-query = \"+token={token}\"\n"));
+    let case = ProviderCase::primaerp();
+    let AnyFake::Primaerp(erp) = &case.fake else {
+        unreachable!()
+    };
+    let config = curl_config_of(&case, "url-query = \"+token=[TOKEN]\"\n");
     assert_eq!(curl_config(&config, &erp.projects_url()), 200);
     assert_eq!(erp.counters().projects_ok, 1);
 }
@@ -194,22 +184,24 @@ fn sh_evaluates_format_env() {
     let server = FakeServer::start(org_fake());
     let mut env = org_env(&server, "");
     env.set_env("AUTHTOOL", authtool_bin());
-    let out = env
-        .command_for("sh")
-        .args([
+    let ran = env
+        .case([
             "-c",
             r#"eval "$("$AUTHTOOL" token --format env)" && printf '%s' "$AUTHTOOL_TOKEN""#,
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), server.last_access_token().unwrap());
+        .program("sh")
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]")
+        .stderr("");
     // A failure injects nothing into the shell.
     env.set_env("ORG_SECRET", "wrong");
-    env.cmd()
-        .args(["token", "--format", "env", "--no-cache"])
-        .assert()
-        .fails_cleanly(6);
+    env.case(["token", "--format", "env", "--no-cache"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr(WRONG_SECRET);
 }
 
 // ---------------------------------------------------------------------------
@@ -219,16 +211,12 @@ fn sh_evaluates_format_env() {
 /// `exec: {apiVersion, command: authtool, args: [token, --format,
 /// exec-credential, -p, org], interactiveMode: Never}`: the ExecCredential
 /// it reads back.
-fn exec_credential(env: &TestEnv, exec_info: Option<&str>) -> serde_json::Value {
-    let mut cmd = env.cmd();
-    cmd.args(["token", "--format", "exec-credential", "-p", "org"]);
+fn exec_credential(env: &TestEnv, exec_info: Option<&str>) -> Ran {
+    let mut case = env.case(["token", "--format", "exec-credential", "-p", "org"]);
     if let Some(info) = exec_info {
-        cmd.env("KUBERNETES_EXEC_INFO", info);
+        case = case.env("KUBERNETES_EXEC_INFO", info);
     }
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stderr), "");
-    serde_json::from_slice(&out.stdout).unwrap()
+    case.run().success().stderr("")
 }
 
 #[test]
@@ -250,7 +238,12 @@ fn kubectl_exec_credential_v1_and_v1beta1() {
         ),
         (None, "client.authentication.k8s.io/v1"),
     ] {
-        let doc = exec_credential(&env, info);
+        let ran = exec_credential(&env, info)
+            .token(server.last_access_token().unwrap())
+            .stdout(format!(
+                "{{\n  \"apiVersion\": \"{version}\",\n  \"kind\": \"ExecCredential\",\n  \"status\": {{\n    \"expirationTimestamp\": \"[TIME]\",\n    \"token\": \"[TOKEN]\"\n  }}\n}}\n"
+            ));
+        let doc = ran.json();
         assert_eq!(doc["apiVersion"], version, "{doc}");
         assert_eq!(doc["kind"], "ExecCredential", "{doc}");
         let status = doc["status"].as_object().unwrap();
@@ -268,12 +261,14 @@ fn kubectl_exec_credential_v1_and_v1beta1() {
     }
     assert_eq!(server.counters().logins, 1);
     // A version authtool does not speak is a clear error, stdout empty.
-    env.cmd()
-        .args(["token", "--format", "exec-credential"])
+    env.case(["token", "--format", "exec-credential"])
         .env(
             "KUBERNETES_EXEC_INFO",
             r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
         )
-        .assert()
-        .fails_cleanly(2);
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: kubectl asked for ExecCredential client.authentication.k8s.io/v1alpha1; authtool speaks client.authentication.k8s.io/v1 and v1beta1\n\
+            hint: set apiVersion: client.authentication.k8s.io/v1 in the kubeconfig's exec section\n");
 }

@@ -4,9 +4,8 @@
 //! only: the helper runs through sh.
 
 use std::path::Path;
-use std::process::Output;
 
-use crate::docker::docker;
+use crate::docker::{credentials, docker};
 use crate::support::*;
 
 /// Quotes a path for sh.
@@ -50,8 +49,9 @@ impl Git {
         format!("!{} git-credential{args}", sh_quote(&authtool_bin()))
     }
 
-    /// `git -c credential.helper=HELPER [-c CONFIG…] credential OP`.
-    fn run(&self, helper: &str, config: &[&str], op: &str, stdin: &str) -> Output {
+    /// `git -c credential.helper=HELPER [-c CONFIG…] credential OP`, reading
+    /// `stdin`.
+    fn git(&self, helper: &str, config: &[&str], op: &str, stdin: &str) -> Case<'_> {
         let mut case = self
             .env
             .case(["-c", &format!("credential.helper={helper}")])
@@ -59,15 +59,25 @@ impl Git {
         for c in config {
             case = case.args(["-c", c]);
         }
-        case.args(["credential", op])
-            .stdin(stdin)
-            .run()
-            .into_output()
+        case.args(["credential", op]).stdin(stdin)
+    }
+
+    /// `git credential fill` through `helper`, reading `stdin`; the expiry
+    /// git gets (`password_expiry_utc`) shows as `[EXPIRY]`.
+    fn fill(&self, helper: &str, stdin: &str) -> Case<'_> {
+        self.git(helper, &[], "fill", stdin)
+            .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+    }
+
+    /// `authtool git-credential OP` reading `stdin`, as git runs the helper.
+    fn helper_case(&self, op: &str, stdin: &str) -> Case<'_> {
+        self.env.case(["git-credential", op]).stdin(stdin)
     }
 
     /// lib-credential.sh's `check`: `script` is stdin, expected stdout and
     /// expected stderr, separated by `--` lines; git must succeed and both
     /// outputs must be exactly as expected.
+    #[track_caller]
     fn check_with(&self, helper: &str, config: &[&str], op: &str, script: &str) {
         let mut chunks = vec![String::new()];
         for line in script.trim_start_matches('\n').lines() {
@@ -80,30 +90,24 @@ impl Git {
             }
         }
         chunks.resize(3, String::new());
-        let out = self.run(helper, config, op, &chunks[0]);
-        let context = format!(
-            "git credential {op}\n--- stdin\n{}{}",
-            chunks[0],
-            transcript(&out)
-        );
-        assert!(out.status.success(), "{context}");
-        assert_eq!(text(&out.stdout), chunks[1], "stdout of {context}");
-        assert_eq!(text(&out.stderr), chunks[2], "stderr of {context}");
+        self.git(helper, config, op, &chunks[0])
+            .run()
+            .success()
+            .stdout(&chunks[1])
+            .stderr(&chunks[2]);
     }
 
+    #[track_caller]
     fn check(&self, op: &str, script: &str) {
         self.check_with(&Self::helper(""), &[], op, script);
     }
 
     /// lib-credential.sh's `reject` (used by `helper_test_clean`).
     fn reject(&self, protocol: &str, host: &str, username: &str) {
-        let out = self.run(
-            &Self::helper(""),
-            &[],
+        self.check(
             "reject",
             &format!("protocol={protocol}\nhost={host}\nusername={username}\n"),
         );
-        assert!(out.status.success(), "{}", transcript(&out));
     }
 
     /// lib-credential.sh's `helper_test_clean`, then checks that nothing
@@ -132,13 +136,7 @@ impl Git {
         // A reject with `username=` only matches an empty user name; the
         // entries stored without one go with a reject that names none.
         for host in ["sso.tld", "git.example.com"] {
-            let out = self.run(
-                &Self::helper(""),
-                &[],
-                "reject",
-                &format!("protocol=https\nhost={host}\n"),
-            );
-            assert!(out.status.success(), "{}", transcript(&out));
+            self.check("reject", &format!("protocol=https\nhost={host}\n"));
         }
         let index = std::fs::read_to_string(self.env.data_dir().join("git-credential.json"))
             .unwrap_or_default();
@@ -668,17 +666,12 @@ askpass: Password for 'https://user-expiry-overwrite@example.com':
 ",
     );
     // An expired password is never handed out (git would drop it anyway).
-    let out = g.run(
-        &Git::helper(""),
-        &[],
+    g.check(
         "approve",
         "protocol=https\nhost=expired.tld\nusername=u\npassword=p\npassword_expiry_utc=1000\n",
     );
-    assert!(out.status.success(), "{}", transcript(&out));
-    let mut get = g.env.cmd();
-    get.args(["git-credential", "get"])
-        .write_stdin("protocol=https\nhost=expired.tld\n")
-        .assert()
+    g.helper_case("get", "protocol=https\nhost=expired.tld\n")
+        .run()
         .success()
         .stdout("")
         .stderr("");
@@ -953,22 +946,29 @@ fn git_and_docker_store_mode_in_the_real_keychain() {
         ),
     );
     g.check("reject", &format!("protocol=https\nhost={host}\n"));
-    let out = g
-        .env
-        .cmd()
-        .args(["git-credential", "get"])
-        .write_stdin(format!("protocol=https\nhost={host}\n"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert_eq!(text(&out.stdout), "");
+    g.helper_case("get", &format!("protocol=https\nhost={host}\n"))
+        .run()
+        .success()
+        .stdout("")
+        .stderr("");
 
     let store = format!(r#"{{"ServerURL":"{host}","Username":"u","Secret":"kc-docker"}}"#);
-    assert!(docker(&g.env, "store", &store).status.success());
-    let out = docker(&g.env, "get", &host);
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert!(text(&out.stdout).contains("\"Secret\":\"kc-docker\""));
-    assert!(docker(&g.env, "erase", &host).status.success());
+    docker(&g.env, "store", &store)
+        .run()
+        .success()
+        .stdout("")
+        .stderr("");
+    docker(&g.env, "get", &host)
+        .filter(&host, "[HOST]")
+        .run()
+        .success()
+        .stdout(credentials("kc-docker", "[HOST]", "u"))
+        .stderr("");
+    docker(&g.env, "erase", &host)
+        .run()
+        .success()
+        .stdout("")
+        .stderr("");
     assert!(!g.env.data_dir().join("secrets.json").exists());
 }
 
@@ -983,18 +983,19 @@ fn git_gets_profile_tokens() {
         "urls = [\"https://git.example.com/\"]\ngit_username = \"bot\"\n",
     ));
 
-    let out = g.run(
-        &Git::helper(""),
-        &[],
-        "fill",
-        "capability[]=authtype\nprotocol=https\nhost=git.example.com\n",
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
+    let ran = g
+        .git(
+            &Git::helper(""),
+            &[],
+            "fill",
+            "capability[]=authtype\nprotocol=https\nhost=git.example.com\n",
+        )
+        .run();
     let json = g.env.token_json();
     let token = json["access_token"].as_str().unwrap().to_string();
     let expires_at = unix_secs(std::time::SystemTime::now()) + json["expires_in"].as_u64().unwrap();
     // 1 h token: the default margin is 5 min.
-    let stdout = text(&out.stdout);
+    let stdout = ran.stdout_text();
     let expiry = stdout
         .lines()
         .find_map(|l| l.strip_prefix("password_expiry_utc="))
@@ -1004,38 +1005,37 @@ fn git_gets_profile_tokens() {
         expiry.abs_diff(expires_at - 300) <= 2,
         "{expiry} vs {expires_at}"
     );
-    assert_eq!(
-        stdout,
-        format!(
-            "capability[]=authtype\nauthtype=Bearer\ncredential={token}\nephemeral=1\nprotocol=https\nhost=git.example.com\npassword_expiry_utc={expiry}\n"
+    g.env.filter(&token, "[TOKEN]");
+    g.env.filter(expiry.to_string(), "[EXPIRY]");
+    ran.token(&token)
+        .filter(expiry.to_string(), "[EXPIRY]")
+        .success()
+        .stdout(
+            "capability[]=authtype\nauthtype=Bearer\ncredential=[TOKEN]\nephemeral=1\nprotocol=https\nhost=git.example.com\npassword_expiry_utc=[EXPIRY]\n",
         )
-    );
-    assert_eq!(text(&out.stderr), "");
+        .stderr("");
 
     // Without the capability: user name and password.
     g.check(
         "fill",
-        &format!(
-            "
+        "
 protocol=https
 host=git.example.com
 --
 protocol=https
 host=git.example.com
 username=bot
-password={token}
-password_expiry_utc={expiry}
+password=[TOKEN]
+password_expiry_utc=[EXPIRY]
 --
-"
-        ),
+",
     );
     // A path under the profile's URL matches too (credential.useHttpPath).
     g.check_with(
         &Git::helper(""),
         &["credential.usehttppath=true"],
         "fill",
-        &format!(
-            "
+        "
 protocol=https
 host=git.example.com
 path=team/repo.git
@@ -1044,11 +1044,10 @@ protocol=https
 host=git.example.com
 path=team/repo.git
 username=bot
-password={token}
-password_expiry_utc={expiry}
+password=[TOKEN]
+password_expiry_utc=[EXPIRY]
 --
-"
-        ),
+",
     );
     assert_eq!(server.counters().logins, 1);
 
@@ -1075,11 +1074,8 @@ askpass: Username for 'https://elsewhere.example.com':
 askpass: Password for 'https://askpass-username@elsewhere.example.com':
 ",
     );
-    g.env
-        .cmd()
-        .args(["git-credential", "get"])
-        .write_stdin("protocol=http\nhost=git.example.com\n")
-        .assert()
+    g.helper_case("get", "protocol=http\nhost=git.example.com\n")
+        .run()
         .success()
         .stdout("")
         .stderr("");
@@ -1092,20 +1088,19 @@ askpass: Password for 'https://askpass-username@elsewhere.example.com':
 fn git_erase_renews_the_profile_token() {
     let server = FakeServer::start(org_fake());
     let g = Git::new(org_env(&server, "urls = [\"https://git.example.com\"]\n"));
+    // What git gets: the profile's current token (the server's newest).
     let fill = |g: &Git| {
-        let out = g.run(
-            &Git::helper(""),
-            &[],
-            "fill",
-            "protocol=https\nhost=git.example.com\n",
-        );
-        assert!(out.status.success(), "{}", transcript(&out));
-        let stdout = text(&out.stdout);
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("password="))
-            .unwrap_or_else(|| panic!("no password in\n{stdout}"))
-            .to_string()
+        let ran = g
+            .fill(&Git::helper(""), "protocol=https\nhost=git.example.com\n")
+            .run();
+        let token = server.last_access_token().unwrap();
+        ran.token(&token)
+            .success()
+            .stdout(
+                "protocol=https\nhost=git.example.com\nusername=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n",
+            )
+            .stderr("");
+        token
     };
     let first = fill(&g);
     g.check(
@@ -1152,36 +1147,29 @@ fn git_helper_by_profile_flag_and_installed_name() {
     env.set_env("PATH", std::env::join_paths(paths).unwrap());
     let g = Git::new(env);
 
-    let out = g.run(
-        &Git::helper(" -p org"),
-        &[],
-        "fill",
-        "protocol=https\nhost=any.example.org\n",
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
+    let ran = g
+        .fill(
+            &Git::helper(" -p org"),
+            "protocol=https\nhost=any.example.org\n",
+        )
+        .run();
     let token = server.last_access_token().unwrap();
-    assert!(
-        text(&out.stdout).contains(&format!("\nusername=oauth2\npassword={token}\n")),
-        "{}",
-        transcript(&out)
-    );
+    g.env.filter(&token, "[TOKEN]");
+    ran.token(&token)
+        .success()
+        .stdout(
+            "protocol=https\nhost=any.example.org\nusername=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n",
+        )
+        .stderr("");
 
     // credential.helper = "authtool -p org" runs `git-credential-authtool -p org get`.
-    let out = g.run(
-        "authtool -p org",
-        &[],
-        "fill",
-        "capability[]=authtype\nprotocol=https\nhost=any.example.org\n",
-    );
-    assert!(out.status.success(), "{}", transcript(&out));
-    assert!(
-        text(&out.stdout).starts_with(&format!(
-            "capability[]=authtype\nauthtype=Bearer\ncredential={token}\nephemeral=1\n"
-        )),
-        "{}",
-        transcript(&out)
-    );
-    assert_eq!(text(&out.stderr), "");
+    g.fill("authtool -p org", "capability[]=authtype\nprotocol=https\nhost=any.example.org\n")
+    .run()
+    .success()
+    .stdout(
+        "capability[]=authtype\nauthtype=Bearer\ncredential=[TOKEN]\nephemeral=1\nprotocol=https\nhost=any.example.org\npassword_expiry_utc=[EXPIRY]\n",
+    )
+    .stderr("");
     assert_eq!(server.counters().logins, 1);
 }
 
@@ -1191,22 +1179,31 @@ fn git_helper_by_profile_flag_and_installed_name() {
 fn git_protocol_refuses_cr_and_nul() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
-    for input in [
-        "protocol=https\r\nhost=git.example.com\r\n",
-        "protocol=https\nhost=git.example.com\0evil\n",
-        "protocol=https\nhost git.example.com\n",
+    for (input, stderr) in [
+        (
+            "protocol=https\r\nhost=git.example.com\r\n",
+            "authtool: error: git-credential: the value of `protocol` holds a carriage return or NUL; refusing the request\n",
+        ),
+        (
+            "protocol=https\nhost=git.example.com\0evil\n",
+            "authtool: error: git-credential: the value of `host` holds a carriage return or NUL; refusing the request\n",
+        ),
+        (
+            "protocol=https\nhost git.example.com\n",
+            "authtool: error: git-credential: `host git.example.com` is not a `key=value` line\n",
+        ),
     ] {
-        env.cmd()
-            .args(["git-credential", "get"])
-            .write_stdin(input)
-            .assert()
-            .fails_cleanly(2);
+        env.case(["git-credential", "get"])
+            .stdin(input)
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(stderr);
     }
     // Unknown operations are ignored, as gitcredentials(7) asks.
-    env.cmd()
-        .args(["git-credential", "frobnicate"])
-        .write_stdin("protocol=https\nhost=git.example.com\n")
-        .assert()
+    env.case(["git-credential", "frobnicate"])
+        .stdin("protocol=https\nhost=git.example.com\n")
+        .run()
         .success()
         .stdout("")
         .stderr("");

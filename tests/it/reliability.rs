@@ -8,32 +8,18 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::support::providers::{ERP_PASSWORD, ORG_PASSWORD, ORG_SECRET};
 use crate::support::*;
 
-fn spawn(env: &TestEnv, args: &[&str]) -> Child {
-    env.command_for(authtool_bin())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Every process succeeded, printed the same thing and nothing on stderr
-/// that looks like a panic; returns that output.
+/// Every process succeeded, printed the same thing and nothing at all on
+/// stderr; returns that output.
 fn all_agree(outputs: &[Output]) -> String {
     for out in outputs {
         assert!(out.status.success(), "{}", transcript(out));
-        assert!(
-            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-            "{}",
-            transcript(out)
-        );
+        assert_eq!(text(&out.stderr), "", "{}", transcript(out));
     }
     let printed: BTreeSet<&[u8]> = outputs.iter().map(|o| o.stdout.as_slice()).collect();
     assert_eq!(printed.len(), 1, "different outputs: {printed:?}");
@@ -73,8 +59,8 @@ fn storm_of_200_on_an_expired_single_use_refresh_token_refreshes_exactly_once() 
     };
     let query = storm(&case, &["token", "--format", "query"]);
     assert_eq!(
-        query.trim_end(),
-        format!("token={}", server.last_access_token().unwrap())
+        query,
+        format!("token={}\n", server.last_access_token().unwrap())
     );
     let c = server.counters();
     assert_eq!(
@@ -92,9 +78,9 @@ fn storm_of_200_on_an_expired_token_without_refresh_logs_in_exactly_once() {
     };
     let header = storm(&case, &["header"]);
     assert_eq!(
-        header.trim_end(),
+        header,
         format!(
-            "Authorization: Bearer {}",
+            "Authorization: Bearer {}\n",
             server.last_access_token().unwrap()
         )
     );
@@ -191,7 +177,7 @@ fn renew_and_kill(env: &TestEnv, renewals: usize, parallel: usize, rng: &mut Rng
         let batch: Vec<(Child, Duration)> = (0..parallel.min(renewals - started))
             .map(|_| {
                 let after = Duration::from_micros(rng.below(window));
-                (spawn(env, &["token"]), after)
+                (env.spawn(&["token"]), after)
             })
             .collect();
         started += batch.len();
@@ -300,32 +286,34 @@ fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
     fs::write(&lock_path, "4242\n").unwrap();
 
     let started = Instant::now();
-    let out = env.case(["token"]).run().into_output();
+    let ran = env
+        .case(["token"])
+        // Named before the standard filters show any pid as [PID].
+        .filter("4242", "[HOLDER]")
+        .run();
     let waited = started.elapsed();
-    let stderr = crate::support::providers::assert_fails(
-        &out,
-        5,
-        &[
-            "profile 'org': another authtool process is renewing its token",
-            "gave up after waiting 7s for authtool process 4242",
-            "kill 4242",
-        ],
-        &[ORG_SECRET],
-    );
+    ran.code(5).stdout("").stderr("authtool: error: profile 'org': another authtool process is renewing its token: gave up after waiting 7s for authtool process [HOLDER], which holds the lock [ROOT]/cache/authtool/tokens/org.lock\n\
+        hint: try again in a moment\n\
+        hint: if it keeps happening, process [HOLDER] may be hung: end it (`kill [HOLDER]`); a lock dies with its holder\n").hides(&[ORG_SECRET]);
     // timeout 1s: one refresh + one login + 5s for the store.
     assert!(
         waited >= Duration::from_secs(7) && waited < Duration::from_secs(12),
-        "waited {waited:?}\n{stderr}"
+        "waited {waited:?}"
     );
     assert_eq!(server.counters().token_requests, 1);
 
     // A fresh cached token is read without the lock, stuck holder or not.
     server.with_vendor(|v| v.lifetime_secs = 3600);
     holder.unlock().unwrap();
-    let fresh = env.case(["token"]).run().success().stdout_text();
+    let fresh = env.case(["token"]).run().success().stderr("").line();
+    env.filter(&fresh, "[TOKEN]");
     holder.lock().unwrap();
     let started = Instant::now();
-    assert_eq!(env.case(["token"]).run().success().stdout_text(), fresh);
+    env.case(["token"])
+        .run()
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
@@ -335,7 +323,7 @@ fn a_lock_holder_that_dies_releases_the_lock() {
     let env = org_env(&server, "timeout = \"30s\"\n");
     // The first process takes the lock and hangs in its request.
     server.script(vec![Fault::Delay(Duration::from_secs(20))]);
-    let mut holder = spawn(&env, &["token"]);
+    let mut holder = env.spawn(&["token"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while server.request_count() == 0 {
         assert!(Instant::now() < deadline, "the first process never asked");
@@ -345,9 +333,12 @@ fn a_lock_holder_that_dies_releases_the_lock() {
     holder.wait().unwrap();
     // The lock died with its holder: the next call goes straight through.
     let started = Instant::now();
-    let token = env.case(["token"]).run().success().stdout_text();
+    let ran = env.case(["token"]).run();
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert_eq!(token.trim_end(), server.last_access_token().unwrap());
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
 }
 
 // ---------------------------------------------------------------------------
@@ -377,17 +368,20 @@ fn a_rejected_refresh_token_logs_in_again_when_it_can() {
     let env = password_env(&server);
     env.case(["token"]).run().success();
     server.with_vendor(|v| v.refresh.revoke_all());
-    let out = env
-        .case(["token", "--min-ttl", "1h", "-v"])
+    env.case(["token", "--min-ttl", "1h", "-v"])
         .run()
-        .into_output();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("the refresh token was rejected"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("logging in again"), "{stderr}");
+        .success()
+        .stderr("authtool: profile 'org': renewing: the cached token expires in [DURATION], less than --min-ttl 1h 0m\n\
+            authtool: profile 'org': using the refresh token\n\
+            authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+            authtool: HTTP 400 ([SIZE] bytes)\n\
+            authtool: profile 'org': the refresh token was rejected (http://127.0.0.1:[PORT]/oauth2/token answered HTTP 400: invalid_grant (the refresh token is unknown or revoked))\n\
+            authtool: profile 'org': logging in again\n\
+            authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+            authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+            authtool: HTTP 200 ([SIZE] bytes)\n\
+            authtool: profile 'org': refresh token kept in the secret store\n\
+            authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n");
     let c = server.counters();
     assert_eq!(
         (c.logins, c.refreshes, c.refresh_unknown),
@@ -404,24 +398,24 @@ fn a_rejected_refresh_token_without_credentials_is_exit_3_and_never_sent_again()
     let dead = server.last_refresh_token().unwrap();
     server.with_vendor(|v| v.refresh.revoke_all());
     env.remove_env("ORG_PASSWORD");
-    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
-    crate::support::providers::assert_fails(
-        &out,
-        3,
-        &[
-            "$ORG_PASSWORD",
-            "the refresh token was not accepted either",
-            "invalid_grant",
-            "hint: export ORG_PASSWORD",
-        ],
-        &[ORG_SECRET, ORG_PASSWORD, &dead],
-    );
+    env.case(["token", "--min-ttl", "1h"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': environment variable $ORG_PASSWORD (from `password_env`) is not set; the refresh token was not accepted either (http://127.0.0.1:[PORT]/oauth2/token answered HTTP 400: invalid_grant (the refresh token is unknown or revoked))\n\
+            hint: export ORG_PASSWORD=… before running authtool\n")
+        .hides(&[ORG_SECRET, ORG_PASSWORD, &dead]);
     // The dead refresh token is gone from the store: never sent again.
     let store = fs::read_to_string(env.data_dir().join("secrets.json")).unwrap();
     assert!(!store.contains(&dead));
     let before = server.counters().token_requests;
-    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
-    crate::support::providers::assert_fails(&out, 3, &["$ORG_PASSWORD"], &[ORG_SECRET]);
+    env.case(["token", "--min-ttl", "1h"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': environment variable $ORG_PASSWORD (from `password_env`) is not set\n\
+            hint: export ORG_PASSWORD=… before running authtool\n")
+        .hides(&[ORG_SECRET, &dead]);
     assert_eq!(server.counters().token_requests, before);
     // With the password back, a login recovers.
     env.set_env("ORG_PASSWORD", ORG_PASSWORD);
@@ -449,7 +443,7 @@ fn a_refresh_rotated_by_another_authtool_meanwhile_is_picked_up_from_the_store()
 
     // A sends the shared refresh token, slowly; B rotates it meanwhile.
     server.script(vec![Fault::Delay(Duration::from_millis(1500))]);
-    let a = spawn(&env_a, &["token", "--min-ttl", "1h", "-v"]);
+    let a = env_a.spawn(&["token", "--min-ttl", "1h", "-v"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while server.request_count() < 2 {
         assert!(Instant::now() < deadline, "A never asked");
@@ -458,10 +452,21 @@ fn a_refresh_rotated_by_another_authtool_meanwhile_is_picked_up_from_the_store()
     env_b.case(["token", "--min-ttl", "1h"]).run().success();
     let a = a.wait_with_output().unwrap();
     assert!(a.status.success(), "{}", transcript(&a));
-    let stderr = String::from_utf8_lossy(&a.stderr);
-    assert!(
-        stderr.contains("another process stored a newer refresh token"),
-        "{stderr}"
+    assert_eq!(
+        env_a.filtered(&a.stderr),
+        "authtool: profile 'org': renewing: the cached token expires in [DURATION], less than --min-ttl 1h 0m\n\
+         authtool: profile 'org': using the refresh token\n\
+         authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+         authtool: HTTP 400 ([SIZE] bytes)\n\
+         authtool: profile 'org': the refresh token was rejected (http://127.0.0.1:[PORT]/oauth2/token answered HTTP 400: invalid_grant (the refresh token was already used))\n\
+         authtool: profile 'org': another process stored a newer refresh token meanwhile; using it\n\
+         authtool: profile 'org': using the refresh token\n\
+         authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+         authtool: HTTP 200 ([SIZE] bytes)\n\
+         authtool: profile 'org': refresh token kept in the secret store\n\
+         authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n",
+        "{}",
+        transcript(&a)
     );
     let c = server.counters();
     // B's refresh, then A's with the token B stored; A's first try was
@@ -498,21 +503,20 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     case.fake
         .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
     env.remove_env("ERP_PASSWORD");
-    let out = env.case(["token"]).run().into_output();
-    crate::support::providers::assert_fails(
-        &out,
-        5,
-        &["closed before the whole answer arrived"],
-        &case.secret_values(),
-    );
+    env.case(["token"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: request to http://127.0.0.1:[PORT]/v1/auth/refreshtoken?apikey=***&refresh_token=*** failed: the connection closed before the whole answer arrived (client error (SendRequest): connection closed before message completed)\n")
+        .hides(&case.secret_values());
     let sent = server.requests_to("/v1/auth/refreshtoken").len();
-    let out = env.case(["token"]).run().into_output();
-    crate::support::providers::assert_fails(
-        &out,
-        3,
-        &["$ERP_PASSWORD", "may be spent", "valid only once"],
-        &case.secret_values(),
-    );
+    env.case(["token"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'erp': environment variable $ERP_PASSWORD (from `password_env`) is not set; the refresh token cannot be used either: an earlier refresh with it got no answer, so it may be spent, and it is valid only once\n\
+            hint: export ERP_PASSWORD=… before running authtool\n")
+        .hides(&case.secret_values());
     assert_eq!(server.requests_to("/v1/auth/refreshtoken").len(), sent);
     // A login recovers; its refresh token is used from then on.
     env.set_env("ERP_PASSWORD", ERP_PASSWORD);
@@ -533,22 +537,27 @@ fn a_lost_oauth2_refresh_answer_is_tried_once_more_only_without_credentials() {
     // in with: exit 5, the refresh token kept.
     server.script(vec![Fault::Drop]);
     env.remove_env("ORG_PASSWORD");
-    let out = env.case(["token", "--min-ttl", "1h"]).run().into_output();
-    crate::support::providers::assert_fails(&out, 5, &["closed before"], &[ORG_SECRET]);
+    env.case(["token", "--min-ttl", "1h"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: request to http://127.0.0.1:[PORT]/oauth2/token failed: the connection closed before the whole answer arrived (client error (SendRequest): connection closed before message completed)\n")
+        .hides(&[ORG_SECRET]);
     // Next time: still nothing to log in with, and an OAuth2 refresh token
     // is valid until used — the dropped request never reached the server —
     // so it is tried once more, and works.
-    let out = env
-        .case(["token", "--min-ttl", "1h", "-v"])
+    env.case(["token", "--min-ttl", "1h", "-v"])
         .run()
-        .into_output();
-    assert!(out.status.success(), "{}", transcript(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("got no answer"), "{stderr}");
-    assert!(
-        stderr.contains("trying the refresh token once more"),
-        "{stderr}"
-    );
+        .success()
+        .stderr("authtool: profile 'org': renewing: the cached token expires in [DURATION], less than --min-ttl 1h 0m\n\
+            authtool: profile 'org': an earlier refresh with this refresh token got no answer (a process was killed, or the answer was lost); it may be spent, so logging in instead of sending it again\n\
+            authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+            authtool: profile 'org': nothing to log in with; trying the refresh token once more (an unanswered refresh may never have reached the server)\n\
+            authtool: profile 'org': using the refresh token\n\
+            authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+            authtool: HTTP 200 ([SIZE] bytes)\n\
+            authtool: profile 'org': refresh token kept in the secret store\n\
+            authtool: warning: profile 'org': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n");
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (1, 1, 0), "{c:?}");
 }

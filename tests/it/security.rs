@@ -6,25 +6,27 @@
 
 use crate::support::*;
 use std::path::Path;
-use std::process::Output;
 
 /// Checks one command's output: none of `hidden` anywhere, the access
 /// token on stdout only if `prints_token`, never on stderr, no panic.
-fn check(what: &str, out: &Output, hidden: &[String], token: &str, prints_token: bool) {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let shown = transcript(out);
-    assert!(!stderr.contains("panicked"), "{what}\n{shown}");
-    for secret in hidden.iter().filter(|s| !s.is_empty()) {
-        assert!(
-            !stdout.contains(secret.as_str()) && !stderr.contains(secret.as_str()),
-            "{what} leaked `{secret}`\n{shown}"
-        );
+/// Predicates, not transcripts: the same checks hold for every command of
+/// every provider.
+#[track_caller]
+fn check(ran: Ran, hidden: &[String], token: &str, prints_token: bool) -> Ran {
+    let hidden: Vec<&str> = hidden.iter().map(String::as_str).collect();
+    let ran = ran
+        .stderr_is("free of panics", |stderr| !stderr.contains("panicked"))
+        .hides(&hidden);
+    if token.is_empty() {
+        return ran;
     }
-    if !token.is_empty() {
-        assert!(!stderr.contains(token), "{what}: token on stderr\n{shown}");
-        assert_eq!(stdout.contains(token), prints_token, "{what}\n{shown}");
-    }
+    let shown = if prints_token {
+        "the token"
+    } else {
+        "free of the token"
+    };
+    ran.stderr_hides(&[token])
+        .stdout_is(shown, |stdout| stdout.contains(token) == prints_token)
 }
 
 #[cfg(unix)]
@@ -91,16 +93,18 @@ fn no_command_shows_a_secret_for_any_provider() {
             let mut args = args;
             args.push("-v");
             let what = format!("{p}: {args:?}");
-            let out = env.case(&args).stdin(stdin.as_str()).run().into_output();
+            let ran = env.case(&args).stdin(stdin.as_str()).run();
             // inspect on an opaque token explains itself with exit 0 or 2.
-            let code_ok = out.status.code() == Some(code)
-                || (args[0] == "inspect" && out.status.code() == Some(2));
-            assert!(code_ok, "{what}\n{}", transcript(&out));
+            let ran = if args[0] == "inspect" && ran.output().status.code() == Some(2) {
+                ran
+            } else {
+                ran.code(code)
+            };
             let mut hidden: Vec<String> =
                 case.secret_values().iter().map(|s| s.to_string()).collect();
             hidden.extend(case.fake.refresh_tokens());
             let token = case.fake.last_access_token().unwrap_or_default();
-            check(&what, &out, &hidden, &token, prints_token && code == 0);
+            check(ran, &hidden, &token, prints_token && code == 0);
             #[cfg(unix)]
             if args[0] == "refresh" && !files_checked {
                 files_checked = true;
@@ -129,9 +133,12 @@ fn failures_with_verbose_output_show_no_secret() {
             .collect();
         let mut hidden = wrong.clone();
         hidden.extend(case.secret_values().iter().map(|s| s.to_string()));
-        let out = env.case(["token", p, "-v"]).run().into_output();
-        assert_eq!(out.status.code(), Some(6), "{p}\n{}", transcript(&out));
-        check(p, &out, &hidden, "", false);
+        check(
+            env.case(["token", p, "-v"]).run().code(6),
+            &hidden,
+            "",
+            false,
+        );
 
         // The server fails after seeing them (exit 5).
         let env = case.env("");
@@ -139,8 +146,11 @@ fn failures_with_verbose_output_show_no_secret() {
             500,
             r#"{"error":"server_error","error_description":"boom"}"#,
         )]);
-        let out = env.case(["token", p, "-v"]).run().into_output();
-        assert_eq!(out.status.code(), Some(5), "{p}\n{}", transcript(&out));
-        check(p, &out, &hidden, "", false);
+        check(
+            env.case(["token", p, "-v"]).run().code(5),
+            &hidden,
+            "",
+            false,
+        );
     }
 }

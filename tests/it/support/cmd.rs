@@ -185,21 +185,23 @@ impl TestEnv {
     /// Starts `n` `authtool` processes with `args` at once and waits for
     /// all of them: for single-flight tests.
     pub fn run_concurrently(&self, n: usize, args: &[&str]) -> Vec<Output> {
-        let children: Vec<_> = (0..n)
-            .map(|_| {
-                self.command_for(authtool_bin())
-                    .args(args)
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("TestEnv: spawn authtool")
-            })
-            .collect();
+        let children: Vec<_> = (0..n).map(|_| self.spawn(args)).collect();
         children
             .into_iter()
             .map(|c| c.wait_with_output().expect("TestEnv: wait for authtool"))
             .collect()
+    }
+
+    /// Starts `authtool args` (stdin empty, stdout and stderr piped) and
+    /// returns at once: for processes a test kills or races.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command_for(authtool_bin())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("TestEnv: spawn authtool")
     }
 
     /// Any program with the same hermetic environment and working directory.

@@ -64,8 +64,8 @@ pub use lrs::{FakeLrs, LrsCounters, LrsUser};
 pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
 pub use primaerp::{FakePrimaerp, PrimaerpCounters};
 pub use providers::{
-    AnyFake, ORG_ID, ORG_PASSWORD, ORG_SECRET, ORG_USER, ProviderCase, org_env, org_fake,
-    org_profile,
+    AnyFake, ORG_ID, ORG_PASSWORD, ORG_SECRET, ORG_USER, ProviderCase, org_config, org_env,
+    org_env_at, org_fake, org_profile,
 };
 pub use proxy::ConnectProxy;
 pub use tls::{TestPki, TlsFront};

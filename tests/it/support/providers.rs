@@ -328,6 +328,28 @@ impl ProviderCase {
         self.secrets.iter().map(|(_, v)| *v).collect()
     }
 
+    /// The HTTP method of a login request.
+    pub fn login_method(&self) -> &'static str {
+        if self.provider == "primaerp" {
+            "GET"
+        } else {
+            "POST"
+        }
+    }
+
+    /// The query of a login request as authtool's messages show it, its
+    /// credentials redacted: primaERP's API key, OAuth2's client with
+    /// `client_auth = "query"`; else empty.
+    pub fn shown_query(&self) -> &'static str {
+        if self.provider == "primaerp" {
+            "?apikey=***"
+        } else if self.keys.contains("client_auth = \"query\"") {
+            "?client_id=***&client_secret=***"
+        } else {
+            ""
+        }
+    }
+
     /// `login --secret-stdin` input: one secret a line.
     pub fn secret_stdin(&self) -> String {
         self.secrets.iter().map(|(_, v)| format!("{v}\n")).collect()
@@ -413,12 +435,24 @@ pub fn org_profile(token_url: &str, extra: &str) -> String {
 /// its secret in `$ORG_SECRET` (set), plus `extra` keys; refresh tokens go
 /// to the `file` store (the keychain has its own tests).
 pub fn org_env(server: &FakeServer<FakeOAuth2>, extra: &str) -> TestEnv {
+    org_env_at(&server.token_url(), extra)
+}
+
+/// [`org_env`] with the token endpoint at `token_url` (e.g. behind a
+/// [`TlsFront`](super::TlsFront)).
+pub fn org_env_at(token_url: &str, extra: &str) -> TestEnv {
     let mut env = TestEnv::new();
     env.set_env("ORG_SECRET", ORG_SECRET)
         .set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&org_profile(
-        &server.token_url(),
-        &format!("client_secret_env = \"ORG_SECRET\"\n{extra}"),
-    ));
+    env.write_config(&org_config(token_url, extra));
     env
+}
+
+/// The config of [`org_env_at`]: the `org` profile with its client secret
+/// in `$ORG_SECRET`, then the `extra` keys.
+pub fn org_config(token_url: &str, extra: &str) -> String {
+    org_profile(
+        token_url,
+        &format!("client_secret_env = \"ORG_SECRET\"\n{extra}"),
+    )
 }
