@@ -11,6 +11,7 @@ pub mod credstore;
 pub mod envvars;
 pub mod error;
 pub mod fast_args;
+pub mod fielderr;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
