@@ -810,4 +810,25 @@ refresh_margin = "90s"
                 .unwrap_or_else(|e| panic!("{name}: {}", e.message));
         }
     }
+
+    /// The `provider = "http"` examples of docs/providers.md.
+    #[test]
+    fn documented_examples_are_valid() {
+        let docs = include_str!("../docs/providers.md");
+        let blocks: Vec<&str> = docs
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .filter(|b| b.contains("provider = \"http\""))
+            .collect();
+        assert!(blocks.len() >= 6, "{}", blocks.len());
+        for block in blocks {
+            let cfg = Config::parse(Path::new("docs"), block.to_string())
+                .unwrap_or_else(|e| panic!("{}\n{block}", e.message));
+            for name in cfg.profile_names() {
+                cfg.profile(&name)
+                    .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            }
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] (TOML → [`config::Profile`]) →
 //! [`session`] (cache + lock + store) → [`providers`] (one file per vendor:
-//! request, response → [`providers::TokenSet`]) → [`output`].
+//! its spec) → [`providers::engine`] (request, response →
+//! [`providers::TokenSet`]) → [`output`].
 
 pub mod cli;
 pub mod commands;

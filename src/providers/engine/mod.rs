@@ -95,10 +95,7 @@ pub(crate) fn body_for_test(
     secrets: &[(crate::secret::SecretName, &str)],
     refresh_token: Option<&Secret>,
 ) -> (&'static str, String) {
-    let inputs = template::Inputs {
-        secrets: secrets.iter().map(|(n, v)| (*n, Secret::new(*v))).collect(),
-        refresh_token,
-    };
+    let inputs = template::Inputs::for_test(secrets, refresh_token);
     let body = request.body.as_ref().expect("a body");
     let (ct, text) = body.render(&inputs).expect("a body renders");
     (ct, text.expose().to_string())

@@ -2,7 +2,7 @@
 //! token, filled in when a request is built, and request bodies made of
 //! them. A vendor builds them in code ([`Template::literal`],
 //! [`Template::secret`], [`Template::refresh_token`]); `provider = "http"`
-//! parses them from the config ([`Template::parse`]): `{name}` for a
+//! parses them from the config (`Template::parse`): `{name}` for a
 //! profile value (filled in at once), `{secret:NAME}`, `{refresh_token}`,
 //! `{{` and `}}` for literal braces.
 
@@ -206,6 +206,20 @@ pub(crate) struct Inputs<'a> {
     pub(crate) refresh_token: Option<&'a Secret>,
 }
 
+/// Test helper: these secrets and this refresh token.
+#[cfg(test)]
+impl<'a> Inputs<'a> {
+    pub(crate) fn for_test(
+        secrets: &[(SecretName, &str)],
+        refresh_token: Option<&'a Secret>,
+    ) -> Self {
+        Inputs {
+            secrets: secrets.iter().map(|(n, v)| (*n, Secret::new(*v))).collect(),
+            refresh_token,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Bodies.
 
@@ -377,10 +391,7 @@ mod tests {
     use super::*;
 
     fn inputs<'a>(secrets: &[(SecretName, &str)], rt: Option<&'a Secret>) -> Inputs<'a> {
-        Inputs {
-            secrets: secrets.iter().map(|(n, v)| (*n, Secret::new(*v))).collect(),
-            refresh_token: rt,
-        }
+        Inputs::for_test(secrets, rt)
     }
 
     #[test]
