@@ -130,12 +130,10 @@ impl Provider for ConnectEnterprise {
     /// (lower-case `clientid`); a 200 whose `errors` says anything is a
     /// refusal; the expiry is the JWT's.
     fn spec(&self) -> Spec {
-        let login = RequestSpec::post(self.login_url())
-            .body(Body::json(vec![
-                ("clientid", Template::literal(&self.client_id).into()),
-                ("secret", Template::secret(SecretName::ClientSecret).into()),
-            ]))
-            .with_secrets(false);
+        let login = RequestSpec::post(self.login_url()).body(Body::json(vec![
+            ("clientid", Template::literal(&self.client_id).into()),
+            ("secret", Template::secret(SecretName::ClientSecret).into()),
+        ]));
         let mut response = ResponseSpec::new(Field::named("/data/token", "data.token"));
         response.not_object = NotObject::WithStatus;
         response.shape = ANSWER;
@@ -215,7 +213,7 @@ mod tests {
         );
         assert_eq!(ct, "application/json");
         assert_eq!(body, r#"{"clientid":"abc","secret":"s3cret"}"#);
-        assert_eq!(spec.login.secrets, [SecretName::ClientSecret]);
+        assert_eq!(spec.login.secret_order(), [SecretName::ClientSecret]);
         assert!(spec.refresh.is_none());
     }
 

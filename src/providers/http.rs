@@ -357,7 +357,8 @@ fn parse_request(
     spec.headers = headers;
     spec.basic = basic;
     spec.body = body;
-    let spec = spec.with_secrets(true);
+    spec.secrets = spec.secret_order();
+    spec.secrets.sort();
     let mut refresh_token = false;
     spec.visit(&mut |t| refresh_token |= t.uses_refresh_token());
     if refresh && !refresh_token {

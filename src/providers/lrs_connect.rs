@@ -147,14 +147,12 @@ impl Provider for LrsConnect {
     /// `refresh` says (by default the login's style, to the token URL).
     fn spec(&self) -> Spec {
         let text = |s: &str| Node::from(Template::literal(s));
-        let login = RequestSpec::post(self.token_url())
-            .body(Body::json(vec![
-                ("scope", text("OFFLINE_ACCESS")),
-                ("userName", text(&self.username)),
-                ("password", Template::secret(SecretName::Password).into()),
-                ("grantType", text("PASSWORD")),
-            ]))
-            .with_secrets(false);
+        let login = RequestSpec::post(self.token_url()).body(Body::json(vec![
+            ("scope", text("OFFLINE_ACCESS")),
+            ("userName", text(&self.username)),
+            ("password", Template::secret(SecretName::Password).into()),
+            ("grantType", text("PASSWORD")),
+        ]));
         let url = self.refresh_url.clone().unwrap_or_else(|| self.token_url());
         let refresh = match self.refresh {
             RefreshStyle::Json => Some(Body::json(vec![

@@ -120,7 +120,8 @@ impl OAuth2 {
                     .query("client_secret", secret())
             }
         }
-        req.body(Body::form(fields)).with_secrets(true)
+        req.body(Body::form(fields))
+            .secrets_first(&[SecretName::ClientSecret])
     }
 
     /// scope, audience, resource and extra fields.

@@ -166,8 +166,7 @@ impl Provider for PipelineLbm {
                 ("grant_type", text("client_credentials")),
                 ("scope", text(&self.scope())),
                 ("aud", text(AUDIENCE)),
-            ]))
-            .with_secrets(false);
+            ]));
         let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
         spec.drop_refresh_token = true;
         spec

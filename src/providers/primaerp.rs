@@ -241,8 +241,7 @@ impl Provider for Primaerp {
         };
         let refresh = self
             .get(REFRESH_PATH)
-            .query("refresh_token", Template::refresh_token())
-            .with_secrets(false);
+            .query("refresh_token", Template::refresh_token());
         let mut spec = Spec::new(login, answer(), self.rejected_hint());
         spec.refresh = Some(refresh);
         spec.single_use_refresh = true;

@@ -43,7 +43,7 @@ pub struct RequestSpec {
     pub headers: Vec<(String, Template)>,
     pub basic: Option<Basic>,
     pub body: Option<Body>,
-    /// Every secret the templates name, in the order they are read.
+    /// Secrets read before the others the templates name, in this order.
     pub secrets: Vec<SecretName>,
     /// Run on one secret right after it is read.
     pub secret_check: Option<(SecretName, SecretCheck)>,
@@ -89,22 +89,25 @@ impl RequestSpec {
         self
     }
 
-    /// Reads the secrets the templates name, in the order they appear
-    /// (`sorted`: in [`SecretName`] order instead).
-    pub fn with_secrets(mut self, sorted: bool) -> Self {
-        let mut names = Vec::new();
-        self.visit(&mut |t| names.extend(t.secrets()));
-        if sorted {
-            names.sort();
-        }
-        let mut seen = Vec::new();
-        names.retain(|n| {
-            let new = !seen.contains(n);
-            seen.push(*n);
-            new
-        });
-        self.secrets = names;
+    /// Reads these secrets before the others (a vendor's order).
+    pub fn secrets_first(mut self, names: &[SecretName]) -> Self {
+        self.secrets = names.to_vec();
         self
+    }
+
+    /// Every secret the request needs, in the order they are read:
+    /// [`RequestSpec::secrets`] first, then the others the templates name,
+    /// in request order.
+    pub fn secret_order(&self) -> Vec<SecretName> {
+        let mut names = self.secrets.clone();
+        self.visit(&mut |t| {
+            for name in t.secrets() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        });
+        names
     }
 
     /// Every template, in request order (query, headers, basic, body).
@@ -155,14 +158,14 @@ impl RequestSpec {
             secrets: BTreeMap::new(),
             refresh_token,
         };
-        for name in &self.secrets {
-            let value = ctx.secret(*name)?;
+        for name in self.secret_order() {
+            let value = ctx.secret(name)?;
             if let Some((checked, check)) = &self.secret_check
-                && checked == name
+                && *checked == name
             {
                 check(&value)?;
             }
-            inputs.secrets.insert(*name, value);
+            inputs.secrets.insert(name, value);
         }
         let mut url = self.url.clone();
         if !self.query.is_empty() {
