@@ -27,27 +27,25 @@ pub use engine::{MAX_LIFETIME_SECS, check_token, remote_message};
 /// Parses a provider's keys (common and secret keys already removed).
 pub type ParseFn = fn(toml::Table) -> Result<ProviderConfig, FieldError>;
 
+/// A [`REGISTRY`] entry: a provider id and the type its keys parse into
+/// (with `from_table`).
+macro_rules! vendor {
+    ($id:literal, $config:ty) => {
+        ($id, |table| {
+            ProviderConfig::of(<$config>::from_table(table))
+        })
+    };
+}
+
 /// Every provider: its `provider = "…"` id and its parser, in the order
 /// they are documented.
-pub const REGISTRY: [(&str, ParseFn); 6] = [
-    ("connect-enterprise", |t| {
-        ProviderConfig::of(connect_enterprise::ConnectEnterprise::from_table(t))
-    }),
-    ("pipeline-lbm", |t| {
-        ProviderConfig::of(pipeline_lbm::PipelineLbm::from_table(t))
-    }),
-    ("primaerp", |t| {
-        ProviderConfig::of(primaerp::Primaerp::from_table(t))
-    }),
-    ("lrs-connect", |t| {
-        ProviderConfig::of(lrs_connect::LrsConnect::from_table(t))
-    }),
-    ("oauth2", |t| {
-        ProviderConfig::of(oauth2::OAuth2::from_table(t))
-    }),
-    ("http", |t| {
-        ProviderConfig::of(http::Declarative::from_table(t))
-    }),
+pub const REGISTRY: &[(&str, ParseFn)] = &[
+    vendor!("connect-enterprise", connect_enterprise::ConnectEnterprise),
+    vendor!("pipeline-lbm", pipeline_lbm::PipelineLbm),
+    vendor!("primaerp", primaerp::Primaerp),
+    vendor!("lrs-connect", lrs_connect::LrsConnect),
+    vendor!("oauth2", oauth2::OAuth2),
+    vendor!("http", http::Declarative),
 ];
 
 /// Every provider id, in the order they are documented.
