@@ -119,9 +119,10 @@ impl Expiry {
         }
     }
 
-    /// Unix seconds; `None` when the answer does not say.
-    fn read(&self, body: &Value, token: &Secret, now: u64) -> Result<Option<u64>> {
-        let jwt = || crate::jwt::expiry(token.expose());
+    /// Unix seconds; `None` when the answer does not say. `token` is the
+    /// one whose `exp` is read when the answer holds no time.
+    fn read(&self, body: &Value, token: Option<&Secret>, now: u64) -> Result<Option<u64>> {
+        let jwt = || token.and_then(|t| crate::jwt::expiry(t.expose()));
         let found = self
             .field
             .as_ref()
@@ -299,22 +300,17 @@ impl ResponseSpec {
         if let Some(s) = &self.scope {
             set.scope = s.string(&body, endpoint)?.as_deref().map(sanitize_remote);
         }
-        set.expires_at = self.expires.read(&body, &set.access_token, now)?;
+        set.expires_at = self.expires.read(&body, Some(&set.access_token), now)?;
         if let Some(field) = &self.refresh_token
             && let Some(refresh) = field.string(&body, endpoint)?.filter(|r| !r.is_empty())
         {
             check_token(&field.name, &refresh)?;
             set.refresh_token = Some(Secret::new(refresh));
         }
-        if let Some(expiry) = &self.refresh_expires {
-            let refresh = match &set.refresh_token {
-                Some(refresh) => Some(refresh),
-                None if self.refresh_expires_always => Some(&set.access_token),
-                None => None,
-            };
-            if let Some(refresh) = refresh {
-                set.refresh_expires_at = expiry.read(&body, refresh, now)?;
-            }
+        if let Some(expiry) = &self.refresh_expires
+            && (set.refresh_token.is_some() || self.refresh_expires_always)
+        {
+            set.refresh_expires_at = expiry.read(&body, set.refresh_token.as_ref(), now)?;
         }
         Ok(set)
     }
