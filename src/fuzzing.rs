@@ -179,9 +179,10 @@ fn answer(data: &[u8]) -> Response {
     }
 }
 
-/// The vendors [`response`] picks from, by its first input byte modulo
-/// their number (so the ASCII digits `0`…`5` pick them in this order): a
-/// provider id and a profile of it.
+/// The vendors [`response`] picks from: a provider id and a profile of
+/// it. The first input byte picks one: its distance from the ASCII digit
+/// `0`, modulo their number (`0` is the first, `5` the sixth; a vendor
+/// added at the end does not move the others' seeds).
 pub const RESPONSE_VENDORS: [(&str, &str); 6] = [
     (
         "oauth2",
@@ -255,7 +256,7 @@ pub fn response(data: &[u8]) {
         return;
     };
     let vendors = vendors();
-    let (config, spec) = &vendors[usize::from(*selector) % vendors.len()];
+    let (config, spec) = &vendors[usize::from(selector.wrapping_sub(b'0')) % vendors.len()];
     let provider = config.provider();
     let parsed = spec.response.read(&answer(data), ENDPOINT, NOW, "h");
     let token = check_parsed(parsed, provider);
