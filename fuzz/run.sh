@@ -12,22 +12,13 @@ secs=${1:-180}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(config jwt oauth2_response connect_enterprise_response primaerp_response
-    lrs_connect_response git_credential)
+  targets=(config jwt response git_credential)
 fi
-
-dict_for() {
-  case $1 in
-    config | git_credential | jwt) echo "$1" ;;
-    *) echo response ;;
-  esac
-}
 
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
-  dict=$(dict_for "$t")
-  args=(-dict="fuzz/dict/$dict.dict" -use_value_profile=1 -max_total_time="$secs"
+  args=(-dict="fuzz/dict/$t.dict" -use_value_profile=1 -max_total_time="$secs"
     -timeout=10 -print_final_stats=1)
   echo "== $t for ${secs}s"
   cargo fuzz run --sanitizer address "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- "${args[@]}"

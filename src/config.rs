@@ -10,13 +10,14 @@
 
 use crate::envvars;
 use crate::error::{Error, Result};
+use crate::fielderr::FieldError;
 use crate::providers::{self, ProviderConfig};
 use crate::secret::Secret;
+pub use crate::secret::SecretName;
 use crate::timefmt;
 use crate::urlmatch::Target;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -196,35 +197,6 @@ impl Common {
             git_username: profile.git_username.or(d.git_username),
             docker_username: profile.docker_username.or(d.docker_username),
             env: profile.env.or(d.env).unwrap_or_default(),
-        }
-    }
-}
-
-/// A secret a provider may need. Each is configured by `NAME`, `NAME_env`
-/// or `NAME_command`, or else read from the secret store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SecretName {
-    ClientSecret,
-    Password,
-    ApiKey,
-    SecretKey,
-}
-
-impl SecretName {
-    pub const ALL: [SecretName; 4] = [
-        SecretName::ClientSecret,
-        SecretName::Password,
-        SecretName::ApiKey,
-        SecretName::SecretKey,
-    ];
-
-    /// The config key (and the store entry's suffix).
-    pub fn key(self) -> &'static str {
-        match self {
-            SecretName::ClientSecret => "client_secret",
-            SecretName::Password => "password",
-            SecretName::ApiKey => "api_key",
-            SecretName::SecretKey => "secret_key",
         }
     }
 }
@@ -602,30 +574,6 @@ fn secret_key(key: &str) -> Option<(SecretName, &'static str)> {
     })
 }
 
-/// Why a provider's table did not validate.
-pub enum FieldError {
-    Serde(serde_path_to_error::Error<toml::de::Error>),
-    Invalid {
-        /// The key, dotted for nested tables (`login.body.scope`).
-        key: Option<Cow<'static, str>>,
-        message: String,
-    },
-}
-
-impl FieldError {
-    pub fn invalid(key: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        FieldError::Invalid {
-            key: Some(key.into()),
-            message: message.into(),
-        }
-    }
-}
-
-/// Deserializes a provider's table, keeping the path of a failing key.
-pub fn from_table<T: DeserializeOwned>(table: toml::Table) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(FieldError::Serde)
-}
-
 fn deserialize_located<T: DeserializeOwned>(
     path: &Path,
     source: &str,
@@ -923,5 +871,26 @@ urls = ["https://other.example.com/", "https://git.example.com/team/"]
             Some("b")
         );
         assert_eq!(pick("https://nowhere.example.com/"), None);
+    }
+
+    /// The `provider = "http"` examples of docs/providers.md.
+    #[test]
+    fn documented_examples_are_valid() {
+        let docs = include_str!("../docs/providers.md");
+        let blocks: Vec<&str> = docs
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .filter(|b| b.contains("provider = \"http\""))
+            .collect();
+        assert!(blocks.len() >= 6, "{}", blocks.len());
+        for block in blocks {
+            let cfg = Config::parse(Path::new("docs"), block.to_string())
+                .unwrap_or_else(|e| panic!("{}\n{block}", e.message));
+            for name in cfg.profile_names() {
+                cfg.profile(&name)
+                    .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            }
+        }
     }
 }

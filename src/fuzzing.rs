@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::error::{Error, Kind};
 use crate::http::Response;
 use crate::output::{self, Format, View};
+use crate::providers::engine::{Spec, parse_ms_date};
 use crate::providers::{self, Presentation, Provider, TokenSet};
 use crate::secret::Secret;
 use crate::session;
@@ -45,10 +46,7 @@ pub type FuzzTarget = fn(&[u8]);
 pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("config", config),
     ("jwt", jwt),
-    ("oauth2_response", oauth2_response),
-    ("connect_enterprise_response", connect_enterprise_response),
-    ("primaerp_response", primaerp_response),
-    ("lrs_connect_response", lrs_connect_response),
+    ("response", response),
     ("git_credential", git_credential),
 ];
 
@@ -178,7 +176,7 @@ pub fn status_and_body(data: &[u8]) -> (u16, &[u8]) {
     }
 }
 
-fn response(data: &[u8]) -> Response {
+fn answer(data: &[u8]) -> Response {
     let (status, body) = status_and_body(data);
     Response {
         status,
@@ -187,89 +185,107 @@ fn response(data: &[u8]) -> Response {
     }
 }
 
-/// A provider config for presenting tokens, parsed once.
-fn provider_config(
-    cell: &'static OnceLock<providers::ProviderConfig>,
-    id: &str,
-    toml: &str,
-) -> &'static dyn Provider {
-    cell.get_or_init(|| {
-        let table: toml::Table = toml::from_str(toml).expect("a valid table");
-        providers::parse_config(id, table)
-            .ok()
-            .expect("a valid provider config")
-    })
-    .provider()
-}
-
-fn oauth2_provider() -> &'static dyn Provider {
-    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
-    provider_config(
-        &CELL,
+/// The vendors [`response`] picks from: a provider id and a profile of
+/// it. The first input byte picks one: its distance from the ASCII digit
+/// `0`, modulo their number (`0` is the first, `5` the sixth; a vendor
+/// added at the end does not move the others' seeds).
+pub const RESPONSE_VENDORS: [(&str, &str); 6] = [
+    (
         "oauth2",
         "token_url = 'https://auth.example.com/token'\nclient_id = 'c'",
-    )
-}
-
-fn pipeline_lbm_provider() -> &'static dyn Provider {
-    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
-    provider_config(
-        &CELL,
+    ),
+    (
         "pipeline-lbm",
         "environment = 'production'\ntenant = 'lbmsales'\nclient_id = 'c'",
-    )
-}
-
-/// An RFC 6749 token answer (`oauth2`, and `pipeline-lbm`, which is
-/// OAuth2 underneath and shares the parser).
-pub fn oauth2_response(data: &[u8]) {
-    let resp = response(data);
-    let parsed = providers::oauth2::parse_token_response(&resp, ENDPOINT, NOW);
-    if let Ok(token) = check_parsed(parsed, oauth2_provider()) {
-        check_token_set(&token, pipeline_lbm_provider());
-    }
-}
-
-/// A `connect-enterprise` login answer (`{"data":{"token":…},"errors":…}`).
-pub fn connect_enterprise_response(data: &[u8]) {
-    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
-    let provider = provider_config(
-        &CELL,
+    ),
+    (
         "connect-enterprise",
         "environment = 'production'\nclient_id = 'c'",
-    );
-    let parsed = providers::connect_enterprise::parse_login(&response(data), ENDPOINT, NOW, "h");
-    let _ = check_parsed(parsed, provider);
+    ),
+    ("primaerp", "tenant = 't'\nusername = 'u'"),
+    ("lrs-connect", "username = 'u'"),
+    ("http", HTTP_PROFILE),
+];
+
+/// A `provider = "http"` profile that reads every field the engine can.
+const HTTP_PROFILE: &str = r#"
+client_id = "c"
+[login]
+url = "https://auth.example.com/token"
+body_type = "form"
+body = { grant_type = "client_credentials", client_secret = "{secret:client_secret}" }
+[refresh]
+body_type = "form"
+body = { grant_type = "refresh_token", refresh_token = "{refresh_token}" }
+[response]
+token = "/data/token"
+token_type = "/type"
+scope = "/scope"
+expires = "/exp"
+expires_format = "epoch"
+refresh_token = "/rt"
+refresh_expires = "/rx"
+refresh_expires_format = "ms-date"
+error = "/errors"
+[present]
+header = "X-Auth"
+prefix = "Token "
+query = "t"
+headers = { X-Customer = "acme" }
+"#;
+
+/// The providers of [`RESPONSE_VENDORS`] and their specs, built once.
+fn vendors() -> &'static [(providers::ProviderConfig, Spec)] {
+    static CELL: OnceLock<Vec<(providers::ProviderConfig, Spec)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        RESPONSE_VENDORS
+            .iter()
+            .map(|(id, toml)| {
+                let table: toml::Table = toml::from_str(toml).expect("a valid table");
+                let config = providers::parse_config(id, table)
+                    .ok()
+                    .expect("a valid provider config");
+                let spec = config.provider().spec();
+                (config, spec)
+            })
+            .collect()
+    })
 }
 
-/// A `primaerp` login or refresh answer (`/Date(ms)/` expiries); the body
-/// is also tried as a date on its own.
-pub fn primaerp_response(data: &[u8]) {
-    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
-    let provider = provider_config(&CELL, "primaerp", "tenant = 't'\nusername = 'u'");
-    let parsed = providers::primaerp::parse_token(&response(data), ENDPOINT, NOW, "h");
-    if let Ok(token) = check_parsed(parsed, provider) {
-        for at in [token.expires_at, token.refresh_expires_at]
-            .into_iter()
-            .flatten()
-        {
-            assert!(at <= NOW + providers::MAX_LIFETIME_SECS);
+/// A token answer, read by the engine as one vendor's spec says: the
+/// first byte picks the vendor ([`RESPONSE_VENDORS`]), the rest is
+/// `"<3 digits>\n<body>"` or a 200 body. An `oauth2` token is presented
+/// the `pipeline-lbm` way too; for `primaerp` the dates are at most 100
+/// years ahead, and the body is also tried as a `/Date(ms)/` on its own.
+pub fn response(data: &[u8]) {
+    let Some((selector, data)) = data.split_first() else {
+        return;
+    };
+    let vendors = vendors();
+    let (config, spec) = &vendors[usize::from(selector.wrapping_sub(b'0')) % vendors.len()];
+    let provider = config.provider();
+    let parsed = spec.response.read(&answer(data), ENDPOINT, NOW, "h");
+    let token = check_parsed(parsed, provider);
+    match (provider.id(), token) {
+        ("oauth2", Ok(token)) => check_token_set(&token, vendors[1].0.provider()),
+        ("primaerp", token) => {
+            if let Ok(token) = token {
+                for at in [token.expires_at, token.refresh_expires_at]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(at <= NOW + providers::MAX_LIFETIME_SECS);
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(status_and_body(data).1)
+                && let Some(secs) = parse_ms_date(text)
+            {
+                assert!(text.contains("Date("), "{text:?} is not a /Date()/");
+                let _ = crate::timefmt::rfc3339(secs);
+            }
         }
+        _ => {}
     }
-    if let Ok(text) = std::str::from_utf8(status_and_body(data).1)
-        && let Some(secs) = providers::primaerp::parse_ms_date(text)
-    {
-        assert!(text.contains("Date("), "{text:?} is not a /Date()/");
-        let _ = crate::timefmt::rfc3339(secs);
-    }
-}
-
-/// An `lrs-connect` token answer (camelCase, `expiresIn` a string).
-pub fn lrs_connect_response(data: &[u8]) {
-    static CELL: OnceLock<providers::ProviderConfig> = OnceLock::new();
-    let provider = provider_config(&CELL, "lrs-connect", "username = 'u'");
-    let parsed = providers::lrs_connect::parse_token(&response(data), ENDPOINT, NOW, "h");
-    let _ = check_parsed(parsed, provider);
 }
 
 /// A parser's result: an error of the documented kind with terminal-safe

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] (TOML → [`config::Profile`]) →
 //! [`session`] (cache + lock + store) → [`providers`] (one file per vendor:
-//! request, response → [`providers::TokenSet`]) → [`output`]. Imports
+//! its spec) → [`providers::engine`] (request, response →
+//! [`providers::TokenSet`]) → [`output`]. Imports
 //! follow it: no module imports one above it.
 //!
 //! Where each concern lives:
@@ -29,6 +30,7 @@ pub mod config;
 pub mod dockercred;
 pub mod envvars;
 pub mod error;
+pub mod fielderr;
 pub mod fsutil;
 /// The fuzz targets' entry points: only under the `fuzzing` feature (the
 /// crate in fuzz/ enables it) and in the library's unit tests, which replay

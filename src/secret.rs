@@ -63,6 +63,35 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// A secret a provider may need. Each is configured by `NAME`, `NAME_env`
+/// or `NAME_command`, or else read from the secret store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretName {
+    ClientSecret,
+    Password,
+    ApiKey,
+    SecretKey,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 4] = [
+        SecretName::ClientSecret,
+        SecretName::Password,
+        SecretName::ApiKey,
+        SecretName::SecretKey,
+    ];
+
+    /// The config key (and the store entry's suffix).
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretName::ClientSecret => "client_secret",
+            SecretName::Password => "password",
+            SecretName::ApiKey => "api_key",
+            SecretName::SecretKey => "secret_key",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

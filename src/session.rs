@@ -37,8 +37,8 @@ use crate::debug;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil;
 use crate::http::{Http, HttpOptions};
-use crate::providers::{Ctx, MAX_LIFETIME_SECS, Provider, TokenSet};
-use crate::secret::Secret;
+use crate::providers::{Ctx, MAX_LIFETIME_SECS, Provider, SecretResolver, TokenSet};
+use crate::secret::{Secret, SecretName};
 use crate::store::Secrets;
 use crate::timefmt::{self, human_secs};
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,13 @@ pub struct Session<'a> {
     fingerprint: String,
 }
 
+/// The engine reads the profile's secrets through the session.
+impl SecretResolver for Session<'_> {
+    fn secret(&self, name: SecretName) -> Result<Secret> {
+        self.secrets.get(self.profile, name)
+    }
+}
+
 impl<'a> Session<'a> {
     pub fn new(profile: &'a Profile) -> Result<Self> {
         let dir = crate::config::cache_dir()?.join("tokens");
@@ -221,9 +228,9 @@ impl<'a> Session<'a> {
 
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
-            profile: self.profile,
+            profile_name: &self.profile.name,
             http: &self.http,
-            secrets: &self.secrets,
+            secrets: self,
         }
     }
 

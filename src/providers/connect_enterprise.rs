@@ -8,16 +8,13 @@
 //! environment and URL are part of the identity, so a token from one is
 //! never served for the other (the doc's "Environment Isolation").
 
-use super::{
-    Ctx, OneOf, Provider, TokenSet, decode, json_body, one_of, parse_base_url, remote_message,
-    required_token, vendor_error, with_path,
+use super::engine::{
+    Body, Field, NotObject, Refusal, RequestSpec, ResponseSpec, Shape, Spec, Template,
 };
-use crate::config::{FieldError, SecretName, from_table};
-use crate::error::{Error, Result};
-use crate::http::{Method, Request, Response};
-use crate::secret::Secret;
-use crate::timefmt;
-use serde::{Deserialize, Serialize};
+use super::{OneOf, Provider, one_of, parse_base_url, with_path};
+use crate::fielderr::{FieldError, from_table};
+use crate::secret::SecretName;
+use serde::Deserialize;
 use url::Url;
 
 /// The documented development base URL.
@@ -29,12 +26,8 @@ pub const PRODUCTION_URL: &str =
 /// The login path, appended to the base URL.
 pub const LOGIN_PATH: &str = "/v1/auth/login";
 
-/// What to check when the login is refused.
-fn rejected_hint(profile: &str) -> String {
-    format!(
-        "check `client_id` and the client secret (`authtool login {profile}` stores it); development and production have separate credentials"
-    )
-}
+/// What to check when the login is refused (`{profile}`: the profile's name).
+const REJECTED_HINT: &str = "check `client_id` and the client secret (`authtool login {profile}` stores it); development and production have separate credentials";
 
 /// The two documented environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -105,58 +98,9 @@ impl ConnectEnterprise {
     }
 }
 
-/// The login request body, exactly as documented (lower-case `clientid`).
-#[derive(Serialize)]
-struct LoginRequest<'a> {
-    clientid: &'a str,
-    secret: &'a Secret,
-}
-
-/// `{"data":{"token":…},"errors":null}`.
-#[derive(Debug, Deserialize)]
-struct LoginResponse {
-    #[serde(default, deserialize_with = "super::nested")]
-    data: Option<LoginData>,
-    #[serde(default)]
-    errors: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct LoginData {
-    #[serde(default)]
-    token: Option<Secret>,
-}
-
-/// Whether an `errors` value says anything (not null, `[]` or `{}`).
-fn has_errors(errors: &serde_json::Value) -> bool {
-    match errors {
-        serde_json::Value::Null => false,
-        serde_json::Value::Array(a) => !a.is_empty(),
-        serde_json::Value::Object(o) => !o.is_empty(),
-        _ => true,
-    }
-}
-
-/// Parses the login answer.
-pub(crate) fn parse_login(
-    resp: &Response,
-    endpoint: &str,
-    now: u64,
-    hint: &str,
-) -> Result<TokenSet> {
-    if !(200..300).contains(&resp.status) {
-        return Err(vendor_error(resp, endpoint, hint));
-    }
-    let wire: LoginResponse = decode(resp, endpoint)?;
-    if let Some(errors) = wire.errors.as_ref().filter(|e| has_errors(e)) {
-        let detail = remote_message(errors).unwrap_or_else(|| "(no message)".to_string());
-        return Err(Error::rejected(format!("{endpoint} refused the login: {detail}")).hint(hint));
-    }
-    let token = required_token(endpoint, "data.token", wire.data.and_then(|d| d.token))?;
-    let mut set = TokenSet::new(token, now);
-    set.expires_at = crate::jwt::expiry(set.access_token.expose());
-    Ok(set)
-}
+/// `{"data":{"token":…},"errors":null}`: `data` an object or null, the
+/// token a string.
+const ANSWER: &[(&str, Shape)] = &[("data", Shape::Object(&[("token", Shape::Text)]))];
 
 impl Provider for ConnectEnterprise {
     fn id(&self) -> &'static str {
@@ -182,22 +126,19 @@ impl Provider for ConnectEnterprise {
         self.login_url().to_string()
     }
 
-    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
-        let secret = ctx.secret(SecretName::ClientSecret)?;
-        let url = self.login_url();
-        let endpoint = url.to_string();
-        let mut req = Request::new(Method::Post, url);
-        req.body = Some(json_body(&LoginRequest {
-            clientid: &self.client_id,
-            secret: &secret,
-        })?);
-        let resp = ctx.http.send(&req)?;
-        parse_login(
-            &resp,
-            &endpoint,
-            timefmt::now(),
-            &rejected_hint(&ctx.profile.name),
-        )
+    /// `POST` the JSON body `{"clientid","secret"}` exactly as documented
+    /// (lower-case `clientid`); a 200 whose `errors` says anything is a
+    /// refusal; the expiry is the JWT's.
+    fn spec(&self) -> Spec {
+        let login = RequestSpec::post(self.login_url()).body(Body::json(vec![
+            ("clientid", Template::literal(&self.client_id).into()),
+            ("secret", Template::secret(SecretName::ClientSecret).into()),
+        ]));
+        let mut response = ResponseSpec::new(Field::named("/data/token", "data.token"));
+        response.not_object = NotObject::WithStatus;
+        response.shape = ANSWER;
+        response.refusal = Some(Refusal::NonEmpty(Field::at("/errors")));
+        Spec::new(login, response, REJECTED_HINT.to_string())
     }
 }
 
@@ -212,6 +153,13 @@ mod tests {
     }
 
     use crate::providers::test_response as resp;
+    use crate::{Result, http::Response, providers::TokenSet};
+
+    /// The answer as the engine reads it for this vendor.
+    fn parse_login(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+        let p = parse("environment = 'production'\nclient_id = 'c'").unwrap();
+        p.spec().response.read(resp, endpoint, now, hint)
+    }
 
     fn jwt(exp: u64) -> String {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
@@ -228,10 +176,7 @@ mod tests {
         assert_eq!(dev.endpoint(), format!("{DEVELOPMENT_URL}/v1/auth/login"));
         let prod = parse("environment = 'production'\nclient_id = 'c'").unwrap();
         assert_eq!(prod.endpoint(), format!("{PRODUCTION_URL}/v1/auth/login"));
-        assert_ne!(
-            crate::session::fingerprint(&dev),
-            crate::session::fingerprint(&prod)
-        );
+        assert_ne!(dev.identity(), prod.identity());
         let custom = parse("base_url = 'http://127.0.0.1:8080'\nclient_id = 'c'").unwrap();
         assert_eq!(custom.endpoint(), "http://127.0.0.1:8080/v1/auth/login");
         assert_eq!(custom.identity()[0], ("environment", "custom".to_string()));
@@ -259,14 +204,17 @@ mod tests {
 
     #[test]
     fn request_body_is_as_documented() {
-        let secret = Secret::new("s3cret");
-        let (ct, body) = json_body(&LoginRequest {
-            clientid: "abc",
-            secret: &secret,
-        })
-        .unwrap();
+        let p = parse("environment = 'production'\nclient_id = 'abc'").unwrap();
+        let spec = p.spec();
+        let (ct, body) = crate::providers::engine::body_for_test(
+            &spec.login,
+            &[(SecretName::ClientSecret, "s3cret")],
+            None,
+        );
         assert_eq!(ct, "application/json");
-        assert_eq!(body.expose(), r#"{"clientid":"abc","secret":"s3cret"}"#);
+        assert_eq!(body, r#"{"clientid":"abc","secret":"s3cret"}"#);
+        assert_eq!(spec.login.secret_order(), [SecretName::ClientSecret]);
+        assert!(spec.refresh.is_none());
     }
 
     #[test]

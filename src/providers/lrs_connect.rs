@@ -9,18 +9,14 @@
 //! `refresh_url` change that. A rejected refresh falls back to a new login.
 //! An inactive account is refused with the server's message.
 
-use super::oauth2::parse_url;
-use super::{
-    Ctx, Provider, TokenSet, decode, expiry, json_body, optional_token, parse_base_url,
-    remote_message, required_token, token_type, vendor_error, with_path,
+use super::engine::{
+    Body, Expiry, Field, Node, NotObject, Refusal, RequestSpec, ResponseSpec, Shape, Spec,
+    Template, TimeFormat,
 };
-use crate::config::{FieldError, SecretName, from_table};
-use crate::error::{Error, Result};
-use crate::http::{Method, Request, Response};
-use crate::log::sanitize_remote;
-use crate::secret::Secret;
-use crate::timefmt;
-use serde::{Deserialize, Serialize};
+use super::{Provider, parse_base_url, parse_url, with_path};
+use crate::fielderr::{FieldError, from_table};
+use crate::secret::SecretName;
+use serde::Deserialize;
 use url::Url;
 
 /// The documented host.
@@ -28,12 +24,8 @@ pub const DEFAULT_BASE_URL: &str = "https://connect.lrsus.com";
 /// The token path, appended to the base URL.
 pub const TOKEN_PATH: &str = "/rest/v4/oauth/token";
 
-/// What to check when a login is refused.
-fn rejected_hint(profile: &str) -> String {
-    format!(
-        "check `username` and the password (`authtool login {profile}` stores it); LRS Connect refuses inactive accounts"
-    )
-}
+/// What to check when a login is refused (`{profile}`: the profile's name).
+const REJECTED_HINT: &str = "check `username` and the password (`authtool login {profile}` stores it); LRS Connect refuses inactive accounts";
 
 /// How a refresh token is redeemed (undocumented by LRS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -103,97 +95,31 @@ impl LrsConnect {
     fn token_url(&self) -> Url {
         with_path(&self.base_url, TOKEN_PATH)
     }
-
-    /// POSTs `body` to `url` and parses the token answer.
-    fn post(
-        &self,
-        ctx: &Ctx,
-        url: Url,
-        body: (&'static str, Secret),
-        idempotent: bool,
-    ) -> Result<TokenSet> {
-        let endpoint = url.to_string();
-        let mut req = Request::new(Method::Post, url);
-        req.body = Some(body);
-        req.idempotent = idempotent;
-        let resp = ctx.http.send(&req)?;
-        parse_token(
-            &resp,
-            &endpoint,
-            timefmt::now(),
-            &rejected_hint(&ctx.profile.name),
-        )
-    }
 }
 
-/// The login body, in the doc's order and case.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LoginRequest<'a> {
-    scope: &'static str,
-    user_name: &'a str,
-    password: &'a Secret,
-    grant_type: &'static str,
-}
+/// The string fields of the answer (`expiresIn` may be a number or a string).
+const ANSWER: &[(&str, Shape)] = &[
+    ("accessToken", Shape::Text),
+    ("refreshToken", Shape::Text),
+    ("scope", Shape::Text),
+    ("tokenType", Shape::Text),
+];
 
-/// The default refresh body.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RefreshRequest<'a> {
-    grant_type: &'static str,
-    refresh_token: &'a Secret,
-}
-
-/// The token answer (camelCase; `expiresIn` is a string).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenResponse {
-    #[serde(default)]
-    token_type: Option<String>,
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
-    #[serde(default)]
-    access_token: Option<Secret>,
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    refresh_token: Option<Secret>,
-}
-
-pub(crate) fn parse_token(
-    resp: &Response,
-    endpoint: &str,
-    now: u64,
-    hint: &str,
-) -> Result<TokenSet> {
-    if !(200..300).contains(&resp.status) {
-        return Err(vendor_error(resp, endpoint, hint));
+/// The token answer, camelCase: "Data for inactive accounts will not be
+/// returned", so a 200 without a token but with a message is a refusal,
+/// not a malformed answer.
+fn answer() -> ResponseSpec {
+    let field = |name: &str| Field::named(&format!("/{name}"), name);
+    ResponseSpec {
+        not_object: NotObject::WithStatus,
+        shape: ANSWER,
+        refusal: Some(Refusal::MessageWithoutToken),
+        token_type: Some(field("tokenType").keep_empty()),
+        scope: Some(field("scope").keep_empty()),
+        expires: Expiry::at(field("expiresIn"), TimeFormat::Seconds),
+        refresh_token: Some(field("refreshToken")),
+        ..ResponseSpec::new(field("accessToken"))
     }
-    let wire: TokenResponse = decode(resp, endpoint)?;
-    if wire.access_token.as_ref().is_none_or(Secret::is_empty) {
-        // "Data for inactive accounts will not be returned": a 200 without
-        // a token but with a message is a refusal, not a malformed answer.
-        let message = resp.json(endpoint).ok().and_then(|v| remote_message(&v));
-        if let Some(message) = message {
-            return Err(
-                Error::rejected(format!("{endpoint} refused the login: {message}")).hint(hint),
-            );
-        }
-    }
-    let token = required_token(endpoint, "accessToken", wire.access_token)?;
-    let mut set = TokenSet::new(token, now);
-    if let Some(t) = &wire.token_type {
-        set.token_type = token_type(t);
-    }
-    set.expires_at = expiry(
-        "expiresIn",
-        wire.expires_in.as_ref(),
-        &set.access_token,
-        now,
-    )?;
-    set.refresh_token = optional_token("refreshToken", wire.refresh_token)?;
-    set.scope = wire.scope.as_deref().map(sanitize_remote);
-    Ok(set)
 }
 
 impl Provider for LrsConnect {
@@ -217,40 +143,32 @@ impl Provider for LrsConnect {
         self.token_url().to_string()
     }
 
-    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
-        let password = ctx.secret(SecretName::Password)?;
-        let body = json_body(&LoginRequest {
-            scope: "OFFLINE_ACCESS",
-            user_name: &self.username,
-            password: &password,
-            grant_type: "PASSWORD",
-        })?;
-        let mut set = self.post(ctx, self.token_url(), body, true)?;
-        if self.refresh == RefreshStyle::None {
-            set.refresh_token = None;
-        }
-        Ok(set)
-    }
-
-    fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
+    /// The login body in the doc's order and case; the refresh request as
+    /// `refresh` says (by default the login's style, to the token URL).
+    fn spec(&self) -> Spec {
+        let text = |s: &str| Node::from(Template::literal(s));
+        let login = RequestSpec::post(self.token_url()).body(Body::json(vec![
+            ("scope", text("OFFLINE_ACCESS")),
+            ("userName", text(&self.username)),
+            ("password", Template::secret(SecretName::Password).into()),
+            ("grantType", text("PASSWORD")),
+        ]));
         let url = self.refresh_url.clone().unwrap_or_else(|| self.token_url());
-        let body = match self.refresh {
-            RefreshStyle::Json => json_body(&RefreshRequest {
-                grant_type: "REFRESH_TOKEN",
-                refresh_token,
-            })?,
-            RefreshStyle::Form => (
-                "application/x-www-form-urlencoded",
-                Secret::new(
-                    url::form_urlencoded::Serializer::new(String::new())
-                        .append_pair("grant_type", "refresh_token")
-                        .append_pair("refresh_token", refresh_token.expose())
-                        .finish(),
-                ),
-            ),
-            RefreshStyle::None => return self.login(ctx),
+        let refresh = match self.refresh {
+            RefreshStyle::Json => Some(Body::json(vec![
+                ("grantType", text("REFRESH_TOKEN")),
+                ("refreshToken", Template::refresh_token().into()),
+            ])),
+            RefreshStyle::Form => Some(Body::form(vec![
+                ("grant_type", text("refresh_token")),
+                ("refresh_token", Template::refresh_token().into()),
+            ])),
+            RefreshStyle::None => None,
         };
-        self.post(ctx, url, body, false)
+        let mut spec = Spec::new(login, answer(), REJECTED_HINT.to_string());
+        spec.refresh = refresh.map(|body| RequestSpec::post(url).body(body));
+        spec.drop_refresh_token = self.refresh == RefreshStyle::None;
+        spec
     }
 }
 
@@ -263,7 +181,15 @@ mod tests {
         crate::providers::parse_for_test(LrsConnect::from_table, s)
     }
 
+    use crate::providers::engine::body_for_test;
     use crate::providers::test_response as resp;
+    use crate::secret::Secret;
+    use crate::{Result, http::Response, providers::TokenSet};
+
+    /// The answer as the engine reads it for this vendor.
+    fn parse_token(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+        answer().read(resp, endpoint, now, hint)
+    }
 
     #[test]
     fn config() {
@@ -276,10 +202,7 @@ mod tests {
         let q = parse("base_url = 'http://127.0.0.1:9'\nusername = 'u'\nrefresh = 'form'\nrefresh_url = 'http://127.0.0.1:9/r'").unwrap();
         assert_eq!(q.endpoint(), "http://127.0.0.1:9/rest/v4/oauth/token");
         assert_eq!(q.refresh_url.unwrap().as_str(), "http://127.0.0.1:9/r");
-        assert_ne!(
-            crate::session::fingerprint(&p),
-            crate::session::fingerprint(&parse("username = 'v'").unwrap())
-        );
+        assert_ne!(p.identity(), parse("username = 'v'").unwrap().identity());
 
         assert!(
             parse("base_url = 'https://connect.lrsus.com/rest/v4/oauth/token'\nusername = 'u'")
@@ -303,29 +226,36 @@ mod tests {
 
     #[test]
     fn request_bodies_are_as_documented() {
-        let pw = Secret::new("pw");
-        let (ct, body) = json_body(&LoginRequest {
-            scope: "OFFLINE_ACCESS",
-            user_name: "username",
-            password: &pw,
-            grant_type: "PASSWORD",
-        })
-        .unwrap();
+        let spec = parse("username = 'username'").unwrap().spec();
+        let (ct, body) = body_for_test(&spec.login, &[(SecretName::Password, "pw")], None);
         assert_eq!(ct, "application/json");
         assert_eq!(
-            body.expose(),
+            body,
             r#"{"scope":"OFFLINE_ACCESS","userName":"username","password":"pw","grantType":"PASSWORD"}"#
         );
         let rt = Secret::new("wZNB");
-        let (_, body) = json_body(&RefreshRequest {
-            grant_type: "REFRESH_TOKEN",
-            refresh_token: &rt,
-        })
-        .unwrap();
+        let refresh = spec.refresh.as_ref().unwrap();
+        let (ct, body) = body_for_test(refresh, &[], Some(&rt));
+        assert_eq!(ct, "application/json");
         assert_eq!(
-            body.expose(),
+            body,
             r#"{"grantType":"REFRESH_TOKEN","refreshToken":"wZNB"}"#
         );
+        assert_eq!(
+            refresh.endpoint,
+            "https://connect.lrsus.com/rest/v4/oauth/token"
+        );
+        assert!(!spec.drop_refresh_token);
+        let form = parse("username = 'u'\nrefresh = 'form'\nrefresh_url = 'https://h/r'")
+            .unwrap()
+            .spec();
+        let refresh = form.refresh.as_ref().unwrap();
+        let (ct, body) = body_for_test(refresh, &[], Some(&rt));
+        assert_eq!(ct, "application/x-www-form-urlencoded");
+        assert_eq!(body, "grant_type=refresh_token&refresh_token=wZNB");
+        assert_eq!(refresh.endpoint, "https://h/r");
+        let none = parse("username = 'u'\nrefresh = 'none'").unwrap().spec();
+        assert!(none.refresh.is_none() && none.drop_refresh_token);
     }
 
     #[test]

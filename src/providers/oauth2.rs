@@ -4,16 +4,13 @@
 //! Grants `client_credentials` and `password`; renewal with
 //! `grant_type=refresh_token`. Client authentication `basic` (RFC 6749
 //! §2.3.1: id and secret form-urlencoded, then base64), `body`, or `query`
-//! (organization-api.txt's "query parameters" variant). The token request
-//! and response code here is reused by vendors that are OAuth2 underneath.
+//! (organization-api.txt's "query parameters" variant). The answer is
+//! RFC 6749's ([`ResponseSpec::rfc6749`]).
 
-use super::{Ctx, Provider, TokenSet, check_token, expiry, lifetime_secs, token_type};
-use crate::config::{FieldError, SecretName, from_table};
-use crate::error::{Error, Result};
-use crate::http::{Method, Request, Response};
-use crate::log::sanitize_remote;
-use crate::secret::Secret;
-use crate::timefmt;
+use super::engine::{BasicEncoding, Body, Node, RequestSpec, ResponseSpec, Spec, Template};
+use super::{Provider, parse_url};
+use crate::fielderr::{FieldError, from_table};
+use crate::secret::SecretName;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use url::Url;
@@ -106,14 +103,25 @@ impl OAuth2 {
             .unwrap_or_else(|| Url::parse(&self.token_url).expect("validated in from_table"))
     }
 
-    fn client(&self, ctx: &Ctx) -> Result<Client> {
-        Ok(Client {
-            token_url: self.url(),
-            auth: self.client_auth,
-            basic: BasicEncoding::FormUrlencoded,
-            client_id: self.client_id.clone(),
-            client_secret: ctx.secret(SecretName::ClientSecret)?,
-        })
+    /// A token request with the form `fields` and the client's credentials.
+    fn request(&self, mut fields: Vec<(&str, Node)>) -> RequestSpec {
+        let id = || Template::literal(&self.client_id);
+        let secret = || Template::secret(SecretName::ClientSecret);
+        let mut req = RequestSpec::post(self.url());
+        match self.client_auth {
+            ClientAuth::Basic => req = req.basic(id(), secret(), BasicEncoding::FormUrlencoded),
+            ClientAuth::Body => {
+                fields.push(("client_id", id().into()));
+                fields.push(("client_secret", secret().into()));
+            }
+            ClientAuth::Query => {
+                req = req
+                    .query("client_id", id())
+                    .query("client_secret", secret())
+            }
+        }
+        req.body(Body::form(fields))
+            .secrets_first(&[SecretName::ClientSecret])
     }
 
     /// scope, audience, resource and extra fields.
@@ -131,18 +139,6 @@ impl OAuth2 {
         fields.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         fields
     }
-}
-
-pub(crate) fn parse_url(key: &'static str, text: &str) -> Result<Url, FieldError> {
-    let url = Url::parse(text)
-        .map_err(|e| FieldError::invalid(key, format!("`{text}` is not a valid URL: {e}")))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(FieldError::invalid(
-            key,
-            format!("`{text}` must be an https:// URL"),
-        ));
-    }
-    Ok(url)
 }
 
 impl Provider for OAuth2 {
@@ -176,283 +172,40 @@ impl Provider for OAuth2 {
         self.token_url.clone()
     }
 
-    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
-        let client = self.client(ctx)?;
-        let mut fields = self.common_fields();
-        let password;
-        match self.grant {
-            Grant::ClientCredentials => {
-                fields.insert(0, ("grant_type".into(), "client_credentials".into()));
-            }
-            Grant::Password => {
-                password = ctx.secret(SecretName::Password)?;
-                fields.insert(0, ("grant_type".into(), "password".into()));
-                fields.insert(
-                    1,
-                    ("username".into(), self.username.clone().unwrap_or_default()),
-                );
-                fields.insert(2, ("password".into(), password.expose().to_string()));
-            }
-        }
-        let fields = Secret::new(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&fields)
-                .finish(),
-        );
-        client.request(ctx, fields, true)
-    }
-
-    fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
-        let client = self.client(ctx)?;
-        let mut fields: Vec<(String, String)> = vec![
-            ("grant_type".into(), "refresh_token".into()),
-            ("refresh_token".into(), refresh_token.expose().to_string()),
+    /// The grant's form (`grant_type` first), then scope, audience,
+    /// resource and `extra`; renewal with `grant_type=refresh_token`.
+    fn spec(&self) -> Spec {
+        let text = |s: &str| Node::from(Template::literal(s));
+        let common = self.common_fields();
+        let mut fields = match self.grant {
+            Grant::ClientCredentials => vec![("grant_type", text("client_credentials"))],
+            Grant::Password => vec![
+                ("grant_type", text("password")),
+                (
+                    "username",
+                    text(self.username.as_deref().unwrap_or_default()),
+                ),
+                ("password", Template::secret(SecretName::Password).into()),
+            ],
+        };
+        fields.extend(common.iter().map(|(k, v)| (k.as_str(), text(v))));
+        let login = self.request(fields);
+        let mut fields = vec![
+            ("grant_type", text("refresh_token")),
+            ("refresh_token", Template::refresh_token().into()),
         ];
         if let Some(scope) = &self.scope {
-            fields.push(("scope".into(), scope.clone()));
+            fields.push(("scope", text(scope)));
         }
-        let body = Secret::new(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&fields)
-                .finish(),
-        );
-        client.request(ctx, body, false)
-    }
-}
-
-/// How `client_id:client_secret` is encoded for HTTP Basic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BasicEncoding {
-    /// RFC 6749 §2.3.1: each half form-urlencoded, then base64.
-    FormUrlencoded,
-    /// The raw UTF-8 `id:secret`, as some vendors document it.
-    Raw,
-}
-
-/// An OAuth2 client: where to ask and how to authenticate. Vendors that
-/// are OAuth2 underneath build one and call [`Client::request`].
-pub struct Client {
-    pub token_url: Url,
-    pub auth: ClientAuth,
-    pub basic: BasicEncoding,
-    pub client_id: String,
-    pub client_secret: Secret,
-}
-
-impl Client {
-    /// POSTs the form `fields` (already urlencoded, without client
-    /// credentials) to the token endpoint and parses the answer.
-    /// `idempotent` is false for refresh requests.
-    pub fn request(&self, ctx: &Ctx, fields: Secret, idempotent: bool) -> Result<TokenSet> {
-        let mut url = self.token_url.clone();
-        let mut body = fields.expose().to_string();
-        let mut req_basic = None;
-        match self.auth {
-            ClientAuth::Basic => {
-                let (id, secret) = match self.basic {
-                    BasicEncoding::FormUrlencoded => (
-                        form_encode(&self.client_id),
-                        Secret::new(form_encode(self.client_secret.expose())),
-                    ),
-                    BasicEncoding::Raw => (self.client_id.clone(), self.client_secret.clone()),
-                };
-                req_basic = Some((id, secret));
-            }
-            ClientAuth::Body => {
-                let creds = url::form_urlencoded::Serializer::new(String::new())
-                    .append_pair("client_id", &self.client_id)
-                    .append_pair("client_secret", self.client_secret.expose())
-                    .finish();
-                body = format!("{body}&{creds}");
-            }
-            ClientAuth::Query => {
-                url.query_pairs_mut()
-                    .append_pair("client_id", &self.client_id)
-                    .append_pair("client_secret", self.client_secret.expose());
-            }
-        }
-        let mut req = Request::new(Method::Post, url);
-        req.body = Some(("application/x-www-form-urlencoded", Secret::new(body)));
-        req.idempotent = idempotent;
-        if let Some((id, secret)) = req_basic {
-            req = req.basic(&id, secret.expose());
-        }
-        let resp = ctx.http.send(&req)?;
-        parse_token_response(&resp, self.token_url.as_str(), timefmt::now())
-    }
-}
-
-fn form_encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// Parses an RFC 6749 §5.1 success or §5.2 error response.
-pub fn parse_token_response(resp: &Response, endpoint: &str, now: u64) -> Result<TokenSet> {
-    if resp.status >= 500 {
-        return Err(Error::network(format!(
-            "{endpoint} answered HTTP {}: {}",
-            resp.status,
-            resp.excerpt()
-        ))
-        .hint("the server has a problem; try again later"));
-    }
-    if resp.status != 200 {
-        return Err(error_response(resp, endpoint));
-    }
-    let body = resp.json(endpoint)?;
-    let obj = body.as_object().ok_or_else(|| {
-        Error::network(format!(
-            "{endpoint} answered with JSON that is not an object"
-        ))
-    })?;
-    let access = match obj.get("access_token") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(_) => {
-            return Err(Error::network(format!(
-                "{endpoint} sent `access_token` that is not a string"
-            )));
-        }
-        None => {
-            return Err(Error::network(format!(
-                "{endpoint} answered HTTP 200 without `access_token`"
-            )));
-        }
-    };
-    check_token("access_token", &access)?;
-    let mut set = TokenSet::new(Secret::new(access), now);
-    if let Some(t) = obj.get("token_type").and_then(|v| v.as_str()) {
-        set.token_type = token_type(t);
-    }
-    set.expires_at = expiry("expires_in", obj.get("expires_in"), &set.access_token, now)?;
-    match obj.get("refresh_token") {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => {
-            check_token("refresh_token", s)?;
-            set.refresh_token = Some(Secret::new(s.clone()));
-        }
-        Some(serde_json::Value::String(_)) | Some(serde_json::Value::Null) | None => {}
-        Some(_) => {
-            return Err(Error::network(format!(
-                "{endpoint} sent `refresh_token` that is not a string"
-            )));
-        }
-    }
-    if let Some(v) = obj.get("refresh_token_expires_in").filter(|v| !v.is_null()) {
-        set.refresh_expires_at = Some(now + lifetime_secs("refresh_token_expires_in", v)?);
-    }
-    set.scope = obj
-        .get("scope")
-        .and_then(|v| v.as_str())
-        .map(sanitize_remote);
-    Ok(set)
-}
-
-/// Turns a non-200 answer into an error, showing RFC 6749's `error` and
-/// `error_description` when the server sent them.
-pub fn error_response(resp: &Response, endpoint: &str) -> Error {
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(name))
-            .and_then(|v| v.as_str())
-            .map(sanitize_remote)
-    };
-    let code = field("error");
-    let description = field("error_description");
-    let mut msg = format!("{endpoint} answered HTTP {}", resp.status);
-    if let Some(code) = &code {
-        msg.push_str(&format!(": {code}"));
-    }
-    if let Some(d) = &description {
-        msg.push_str(&format!(" ({d})"));
-    }
-    if code.is_none() && description.is_none() && !resp.body.is_empty() {
-        msg.push_str(&format!(": {}", resp.excerpt()));
-    }
-    let rejected = matches!(resp.status, 400 | 401 | 403)
-        && (code.is_some() || matches!(resp.status, 401 | 403));
-    if !rejected {
-        return Error::network(msg);
-    }
-    let err = Error::rejected(msg);
-    match code.as_deref() {
-        Some("invalid_client") | Some("unauthorized_client") => err
-            .hint("the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret"),
-        Some("invalid_grant") => err.hint(
-            "the password or refresh token was not accepted: run `authtool login` to store the right password",
-        ),
-        Some("invalid_scope") => err.hint("check `scope` in the profile"),
-        Some("unsupported_grant_type") => err.hint("check `grant` in the profile"),
-        _ => err,
+        let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
+        spec.refresh = Some(self.request(fields));
+        spec
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use crate::providers::test_response as resp;
-
-    #[test]
-    fn success_with_numeric_and_string_expiry() {
-        let t = parse_token_response(
-            &resp(200, r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r"}"#),
-            "e",
-            1000,
-        )
-        .unwrap();
-        assert_eq!(t.expires_at, Some(4600));
-        assert_eq!(t.token_type, "Bearer");
-        assert_eq!(t.refresh_token.unwrap().expose(), "r");
-        let t = parse_token_response(
-            &resp(200, r#"{"access_token":"a","expires_in":"60"}"#),
-            "e",
-            0,
-        )
-        .unwrap();
-        assert_eq!(t.expires_at, Some(60));
-        assert!(t.refresh_token.is_none());
-    }
-
-    #[test]
-    fn malformed_bodies() {
-        for body in [
-            "<html>oops</html>",
-            "[]",
-            r#"{"token_type":"Bearer"}"#,
-            r#"{"access_token":5}"#,
-            r#"{"access_token":"a b"}"#,
-            r#"{"access_token":"a","expires_in":"x"}"#,
-            r#"{"access_token":"a","expires_in":-3}"#,
-            r#"{"access_token":"a","expires_in":1e300}"#,
-        ] {
-            let err = parse_token_response(&resp(200, body), "e", 0).unwrap_err();
-            assert_eq!(err.kind, crate::Kind::Network, "{body}");
-        }
-    }
-
-    #[test]
-    fn rfc6749_errors() {
-        let err = parse_token_response(
-            &resp(
-                401,
-                r#"{"error":"invalid_client","error_description":"bad \u001b secret"}"#,
-            ),
-            "https://x/token",
-            0,
-        )
-        .unwrap_err();
-        assert_eq!(err.kind, crate::Kind::Rejected);
-        assert!(
-            err.message.contains("invalid_client (bad   secret)"),
-            "{}",
-            err.message
-        );
-        let err = parse_token_response(&resp(503, "busy"), "e", 0).unwrap_err();
-        assert_eq!(err.kind, crate::Kind::Network);
-        let err = parse_token_response(&resp(404, "nope"), "e", 0).unwrap_err();
-        assert_eq!(err.kind, crate::Kind::Network);
-    }
 
     #[test]
     fn config_validation() {
@@ -471,10 +224,5 @@ mod tests {
             ))
             .is_err()
         );
-    }
-
-    #[test]
-    fn basic_is_form_encoded() {
-        assert_eq!(form_encode("a:b c+%é"), "a%3Ab+c%2B%25%C3%A9");
     }
 }

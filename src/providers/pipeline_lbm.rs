@@ -1,18 +1,17 @@
 //! `pipeline-lbm`: the Pipeline LBM Public API (`pipeline-lbm.txt`).
 //!
-//! OAuth2 client credentials underneath, so the request and response code
-//! is [`oauth2::Client`]'s. The quirks that live here: HTTP Basic is
+//! OAuth2 client credentials underneath: an RFC 6749 answer. The quirks
+//! that live here: HTTP Basic is
 //! base64 of the raw UTF-8 `clientId:clientSecret` exactly as the doc shows
 //! (not RFC 6749's form-urlencoded halves), the form carries
 //! `scope=LBMPublicAPI.Customer.<tenant>` and `aud=pipeline_lbm_public_api`,
 //! and every API call needs `X-Customer: <tenant>` next to the bearer token.
 //! No refresh token: renewal is a new login.
 
-use super::oauth2::{self, BasicEncoding, ClientAuth};
-use super::{Ctx, OneOf, Presentation, Provider, TokenSet, one_of};
-use crate::config::{FieldError, SecretName, from_table};
-use crate::error::Result;
-use crate::secret::Secret;
+use super::engine::{BasicEncoding, Body, RequestSpec, ResponseSpec, Spec, Template};
+use super::{OneOf, Presentation, Provider, TokenSet, one_of, parse_url};
+use crate::fielderr::{FieldError, from_table};
+use crate::secret::SecretName;
 use serde::Deserialize;
 use url::Url;
 
@@ -85,7 +84,7 @@ impl PipelineLbm {
             OneOf::First(env) => env.token_url(),
             OneOf::Second(url) => url,
         };
-        let token_url = oauth2::parse_url("token_url", url)?;
+        let token_url = parse_url("token_url", url)?;
         check_tenant(&wire.tenant)?;
         if wire.client_id.is_empty() || wire.client_id.contains(':') {
             return Err(FieldError::invalid(
@@ -104,15 +103,6 @@ impl PipelineLbm {
     /// `LBMPublicAPI.Customer.<tenant>`.
     pub fn scope(&self) -> String {
         format!("{SCOPE_PREFIX}{}", self.tenant)
-    }
-
-    /// The form body, in the doc's order.
-    fn form(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("scope", &self.scope())
-            .append_pair("aud", AUDIENCE)
-            .finish()
     }
 }
 
@@ -161,36 +151,37 @@ impl Provider for PipelineLbm {
         self.token_url.to_string()
     }
 
-    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
-        let client = oauth2::Client {
-            token_url: self.token_url.clone(),
-            auth: ClientAuth::Basic,
-            basic: BasicEncoding::Raw,
-            client_id: self.client_id.clone(),
-            client_secret: ctx.secret(SecretName::ClientSecret)?,
-        };
-        let mut set = client.request(ctx, Secret::new(self.form()), true)?;
-        // The API documents no refresh grant: renewal is a new login, so a
-        // refresh token would only be a secret kept for nothing.
-        set.refresh_token = None;
-        set.refresh_expires_at = None;
-        Ok(set)
+    /// HTTP Basic with the raw `clientId:clientSecret`, the form in the
+    /// doc's order. The API documents no refresh grant: renewal is a new
+    /// login, so a refresh token would only be a secret kept for nothing.
+    fn spec(&self) -> Spec {
+        let text = |s: &str| Template::literal(s).into();
+        let login = RequestSpec::post(self.token_url.clone())
+            .basic(
+                Template::literal(&self.client_id),
+                Template::secret(SecretName::ClientSecret),
+                BasicEncoding::Raw,
+            )
+            .body(Body::form(vec![
+                ("grant_type", text("client_credentials")),
+                ("scope", text(&self.scope())),
+                ("aud", text(AUDIENCE)),
+            ]));
+        let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
+        spec.drop_refresh_token = true;
+        spec
     }
 
     /// `Authorization: Bearer <token>` and `X-Customer: <tenant>`.
     fn present(&self, token: &TokenSet) -> Presentation {
-        let mut p = Presentation::bearer(token);
-        p.headers.push((
-            CUSTOMER_HEADER.to_string(),
-            Secret::new(self.tenant.clone()),
-        ));
-        p
+        Presentation::bearer(token).with_header(CUSTOMER_HEADER, &self.tenant)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     fn parse(s: &str) -> Result<PipelineLbm, String> {
         crate::providers::parse_for_test(PipelineLbm::from_table, s)
@@ -204,16 +195,10 @@ mod tests {
         assert_eq!(s.endpoint(), STAGING_TOKEN_URL);
         let t = parse("token_url = 'http://127.0.0.1:1/t'\ntenant = 'x'\nclient_id = 'c'").unwrap();
         assert_eq!(t.endpoint(), "http://127.0.0.1:1/t");
-        assert_ne!(
-            crate::session::fingerprint(&p),
-            crate::session::fingerprint(&s)
-        );
+        assert_ne!(p.identity(), s.identity());
         let other_tenant =
             parse("environment = 'production'\ntenant = 'other'\nclient_id = 'c'").unwrap();
-        assert_ne!(
-            crate::session::fingerprint(&p),
-            crate::session::fingerprint(&other_tenant)
-        );
+        assert_ne!(p.identity(), other_tenant.identity());
     }
 
     #[test]
@@ -257,10 +242,18 @@ mod tests {
     #[test]
     fn form_is_exactly_the_documented_one() {
         let p = parse("environment = 'production'\ntenant = 'lbmsales'\nclient_id = 'c'").unwrap();
+        let spec = p.spec();
+        let (ct, form) = crate::providers::engine::body_for_test(
+            &spec.login,
+            &[(SecretName::ClientSecret, "s")],
+            None,
+        );
+        assert_eq!(ct, "application/x-www-form-urlencoded");
         assert_eq!(
-            p.form(),
+            form,
             "grant_type=client_credentials&scope=LBMPublicAPI.Customer.lbmsales&aud=pipeline_lbm_public_api"
         );
+        assert!(spec.drop_refresh_token && spec.refresh.is_none());
     }
 
     #[test]

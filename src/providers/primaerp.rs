@@ -9,15 +9,15 @@
 //! twice. The API takes the token as the `?token=` query parameter, not a
 //! header.
 
-use super::{
-    Ctx, OneOf, Presentation, Provider, TokenSet, decode, one_of, optional_token, parse_base_url,
-    required_token, sent_time, vendor_error, with_path,
+use super::engine::{
+    BasicEncoding, Expiry, Field, NotObject, RequestSpec, ResponseSpec, Shape, Spec, Template,
+    TimeFormat,
 };
-use crate::config::{FieldError, SecretName, from_table};
+use super::{OneOf, Presentation, Provider, TokenSet, one_of, parse_base_url, with_path};
 use crate::error::{Error, Result};
-use crate::http::{Method, Request, Response};
-use crate::secret::Secret;
-use crate::timefmt;
+use crate::fielderr::{FieldError, from_table};
+use crate::http::Method;
+use crate::secret::{Secret, SecretName};
 use serde::Deserialize;
 use url::Url;
 
@@ -122,39 +122,19 @@ impl Primaerp {
         with_path(&self.base_url, path)
     }
 
-    fn rejected_hint(&self, profile: &str) -> String {
+    /// What to check when a login is refused (`{profile}`: the profile's name).
+    fn rejected_hint(&self) -> String {
         let what = match self.auth {
             Auth::User => "`username`, the password and the API key",
             Auth::SecretKey => "the secret key and the API key",
         };
-        format!("check {what} (`authtool login {profile}` stores them)")
+        format!("check {what} (`authtool login {{profile}}` stores them)")
     }
 
-    /// Sends a GET to `path?apikey=…[&extra…]` and parses the token answer.
-    fn get_token(
-        &self,
-        ctx: &Ctx,
-        path: &str,
-        extra: Option<(&str, &Secret)>,
-        basic: Option<(&str, &Secret)>,
-    ) -> Result<TokenSet> {
-        let api_key = ctx.secret(SecretName::ApiKey)?;
-        let endpoint = self.url(path);
-        let mut url = endpoint.clone();
-        url.query_pairs_mut()
-            .append_pair("apikey", api_key.expose());
-        if let Some((name, value)) = extra {
-            url.query_pairs_mut().append_pair(name, value.expose());
-        }
-        let mut req = Request::new(Method::Get, url);
-        if let Some((user, password)) = basic {
-            req = req.basic(user, password.expose());
-        }
-        // A refresh token may already be spent when an answer is lost.
-        req.idempotent = extra.is_none();
-        let resp = ctx.http.send(&req)?;
-        let hint = self.rejected_hint(&ctx.profile.name);
-        parse_token(&resp, endpoint.as_str(), timefmt::now(), &hint)
+    /// A GET to `path?apikey=…`.
+    fn get(&self, path: &str) -> RequestSpec {
+        RequestSpec::new(Method::Get, self.url(path))
+            .query("apikey", Template::secret(SecretName::ApiKey))
     }
 }
 
@@ -179,82 +159,32 @@ fn check_tenant(tenant: &str) -> Result<(), FieldError> {
     }
 }
 
-/// Parses a Microsoft JSON date, `/Date(1393858439151)/`, into Unix
-/// seconds (rounded down). A zone suffix such as `/Date(1393858439151+0100)/`
-/// only says where the time was written: the milliseconds are UTC either
-/// way. Dates before 1970 and anything else are `None`.
-pub fn parse_ms_date(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let inner = t
-        .strip_prefix("/Date(")
-        .or_else(|| t.strip_prefix("\\/Date("))?;
-    let inner = inner
-        .strip_suffix(")/")
-        .or_else(|| inner.strip_suffix(")\\/"))?;
-    let (millis, zone) = match inner
-        .char_indices()
-        .skip(1)
-        .find(|(_, c)| matches!(c, '+' | '-'))
-    {
-        Some((i, _)) => (&inner[..i], Some(&inner[i + 1..])),
-        None => (inner, None),
-    };
-    if let Some(zone) = zone
-        && !(zone.len() == 4 && zone.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
+/// A secret key is sent as the HTTP Basic user name, which cannot hold `:`.
+fn check_secret_key(key: &Secret) -> Result<()> {
+    if key.expose().contains(':') {
+        return Err(Error::config(
+            "the primaERP secret key contains `:`, which HTTP Basic cannot carry as a user name",
+        )
+        .hint("check the secret key (`authtool login PROFILE` stores it)"));
     }
-    let digits = millis.strip_prefix('+').unwrap_or(millis);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok().map(|ms| ms / 1000)
+    Ok(())
 }
 
-/// A date field of the answer: absent or null is `None`; anything but a
-/// `/Date(ms)/` string, or a date absurdly far ahead, is a malformed answer.
-fn date_field(field: &str, value: Option<&serde_json::Value>, now: u64) -> Result<Option<u64>> {
-    match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(v) => {
-            let at = v.as_str().and_then(parse_ms_date);
-            sent_time(field, v, at, "a /Date(milliseconds)/ value", now).map(Some)
-        }
-    }
-}
+/// `token` and `refreshToken` are strings; the dates are read as `/Date(ms)/`.
+const ANSWER: &[(&str, Shape)] = &[("token", Shape::Text), ("refreshToken", Shape::Text)];
 
-/// The login and refresh answer.
-#[derive(Debug, Deserialize)]
-struct TokenResponse {
-    #[serde(default)]
-    token: Option<Secret>,
-    #[serde(default)]
-    expiration: Option<serde_json::Value>,
-    #[serde(default, rename = "refreshToken")]
-    refresh_token: Option<Secret>,
-    #[serde(default, rename = "refreshExpiration")]
-    refresh_expiration: Option<serde_json::Value>,
-}
-
-pub(crate) fn parse_token(
-    resp: &Response,
-    endpoint: &str,
-    now: u64,
-    hint: &str,
-) -> Result<TokenSet> {
-    if !(200..300).contains(&resp.status) {
-        return Err(vendor_error(resp, endpoint, hint));
+/// The login and refresh answer: `token`, `expiration`, `refreshToken`,
+/// `refreshExpiration`, the dates as `/Date(ms)/` (absent: unknown).
+fn answer() -> ResponseSpec {
+    let field = |name: &str| Field::named(&format!("/{name}"), name);
+    ResponseSpec {
+        not_object: NotObject::WithStatus,
+        shape: ANSWER,
+        expires: Expiry::only(field("expiration"), TimeFormat::MsDate),
+        refresh_token: Some(field("refreshToken")),
+        refresh_expires: Some(Expiry::only(field("refreshExpiration"), TimeFormat::MsDate)),
+        ..ResponseSpec::new(field("token"))
     }
-    let wire: TokenResponse = decode(resp, endpoint)?;
-    let token = required_token(endpoint, "token", wire.token)?;
-    let mut set = TokenSet::new(token, now);
-    set.expires_at = date_field("expiration", wire.expiration.as_ref(), now)?;
-    set.refresh_token = optional_token("refreshToken", wire.refresh_token)?;
-    if set.refresh_token.is_some() {
-        set.refresh_expires_at =
-            date_field("refreshExpiration", wire.refresh_expiration.as_ref(), now)?;
-    }
-    Ok(set)
 }
 
 impl Provider for Primaerp {
@@ -285,45 +215,42 @@ impl Provider for Primaerp {
         self.url(LOGIN_PATH).to_string()
     }
 
-    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
-        let empty = Secret::default();
-        match self.auth {
-            Auth::User => {
-                let password = ctx.secret(SecretName::Password)?;
-                let user = self.username.as_deref().unwrap_or_default();
-                self.get_token(ctx, LOGIN_PATH, None, Some((user, &password)))
-            }
-            Auth::SecretKey => {
-                let key = ctx.secret(SecretName::SecretKey)?;
-                if key.expose().contains(':') {
-                    return Err(Error::config(
-                        "the primaERP secret key contains `:`, which HTTP Basic cannot carry as a user name",
-                    )
-                    .hint("check the secret key (`authtool login PROFILE` stores it)"));
-                }
-                self.get_token(ctx, LOGIN_PATH, None, Some((key.expose(), &empty)))
-            }
-        }
-    }
-
-    /// Sent once (not idempotent): a refresh whose answer was lost or
+    /// HTTP Basic `username:password`, or the secret key (checked for `:`
+    /// before the API key is read) and an empty password. The refresh is
+    /// sent once (not idempotent): a refresh whose answer was lost or
     /// unusable may still have spent the single-use token, so the session
     /// never sends it again and logs in instead (see `session`).
-    fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
-        let rt = Some(("refresh_token", refresh_token));
-        self.get_token(ctx, REFRESH_PATH, rt, None)
-    }
-
-    fn single_use_refresh(&self) -> bool {
-        true
+    fn spec(&self) -> Spec {
+        let mut login = self.get(LOGIN_PATH);
+        login = match self.auth {
+            Auth::User => {
+                let user = Template::literal(self.username.as_deref().unwrap_or_default());
+                login.secrets = vec![SecretName::Password, SecretName::ApiKey];
+                login.basic(
+                    user,
+                    Template::secret(SecretName::Password),
+                    BasicEncoding::Raw,
+                )
+            }
+            Auth::SecretKey => {
+                login.secrets = vec![SecretName::SecretKey, SecretName::ApiKey];
+                login.secret_check = Some((SecretName::SecretKey, check_secret_key));
+                let key = Template::secret(SecretName::SecretKey);
+                login.basic(key, Template::literal(""), BasicEncoding::Raw)
+            }
+        };
+        let refresh = self
+            .get(REFRESH_PATH)
+            .query("refresh_token", Template::refresh_token());
+        let mut spec = Spec::new(login, answer(), self.rejected_hint());
+        spec.refresh = Some(refresh);
+        spec.single_use_refresh = true;
+        spec
     }
 
     /// `?token=<token>`: no header.
     fn present(&self, token: &TokenSet) -> Presentation {
-        Presentation {
-            headers: Vec::new(),
-            query: vec![(TOKEN_PARAM.to_string(), token.access_token.clone())],
-        }
+        Presentation::query(TOKEN_PARAM, token)
     }
 }
 
@@ -336,40 +263,12 @@ mod tests {
         crate::providers::parse_for_test(Primaerp::from_table, s)
     }
 
+    use crate::http::Response;
     use crate::providers::test_response as resp;
 
-    #[test]
-    fn ms_dates() {
-        assert_eq!(parse_ms_date("/Date(1393858439151)/"), Some(1_393_858_439));
-        assert_eq!(
-            parse_ms_date("/Date(1393858439151+0100)/"),
-            Some(1_393_858_439)
-        );
-        assert_eq!(
-            parse_ms_date("/Date(1393858439151-0500)/"),
-            Some(1_393_858_439)
-        );
-        assert_eq!(
-            parse_ms_date("\\/Date(1394459639151)\\/"),
-            Some(1_394_459_639)
-        );
-        assert_eq!(parse_ms_date(" /Date(0)/ "), Some(0));
-        assert_eq!(parse_ms_date("/Date(999)/"), Some(0));
-        for bad in [
-            "/Date(-1000)/",
-            "/Date(-1000+0100)/",
-            "/Date()/",
-            "/Date(12a)/",
-            "/Date(1393858439151+01)/",
-            "/Date(1393858439151+01:00)/",
-            "/Date(1393858439151)",
-            "Date(1393858439151)",
-            "2014-03-03T14:53:59Z",
-            "/Date(99999999999999999999999)/",
-            "",
-        ] {
-            assert_eq!(parse_ms_date(bad), None, "{bad}");
-        }
+    /// The answer as the engine reads it for this vendor.
+    fn parse_token(resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+        answer().read(resp, endpoint, now, hint)
     }
 
     #[test]
@@ -441,10 +340,7 @@ mod tests {
             k.secret_names(),
             [SecretName::ApiKey, SecretName::SecretKey]
         );
-        assert_ne!(
-            crate::session::fingerprint(&p),
-            crate::session::fingerprint(&k)
-        );
+        assert_ne!(p.identity(), k.identity());
 
         assert!(
             parse("username = 'u'")
@@ -495,6 +391,6 @@ mod tests {
         assert_eq!(pres.query.len(), 1);
         assert_eq!(pres.query[0].0, "token");
         assert_eq!(pres.query[0].1.expose(), "c0e0");
-        assert!(p.single_use_refresh());
+        assert!(p.spec().single_use_refresh);
     }
 }

@@ -1,0 +1,228 @@
+//! The request half of a spec: method, URL, query, headers, HTTP Basic
+//! (raw, or RFC 6749 §2.3.1 form-urlencoded), a JSON or form body; built
+//! with the secrets and sent through [`crate::http`].
+
+use super::template::{Body, Inputs, Template};
+use crate::error::{Error, Result};
+use crate::http::{Method, Request, Response};
+use crate::providers::Ctx;
+use crate::secret::{Secret, SecretName};
+use std::collections::BTreeMap;
+use url::Url;
+
+/// How `user:password` is encoded for HTTP Basic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicEncoding {
+    /// RFC 6749 §2.3.1: each half form-urlencoded, then base64.
+    FormUrlencoded,
+    /// The raw UTF-8 `user:password` (RFC 7617), as most vendors document it.
+    Raw,
+}
+
+/// HTTP Basic credentials.
+#[derive(Debug, Clone)]
+pub struct Basic {
+    pub user: Template,
+    pub password: Template,
+    pub encoding: BasicEncoding,
+}
+
+/// A check run on a secret as soon as it is read, before the next one is
+/// (a vendor's rule on its shape, with its own message).
+pub type SecretCheck = fn(&Secret) -> Result<()>;
+
+/// One request: what to send and where.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub method: Method,
+    /// No secrets: the URL is shown in messages and logs.
+    pub url: Url,
+    /// The endpoint named in messages (default: the URL).
+    pub endpoint: String,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
+    pub basic: Option<Basic>,
+    pub body: Option<Body>,
+    /// Secrets read before the others the templates name, in this order.
+    pub secrets: Vec<SecretName>,
+    /// Run on one secret right after it is read.
+    pub secret_check: Option<(SecretName, SecretCheck)>,
+}
+
+impl RequestSpec {
+    pub fn new(method: Method, url: Url) -> RequestSpec {
+        RequestSpec {
+            method,
+            endpoint: url.to_string(),
+            url,
+            query: Vec::new(),
+            headers: Vec::new(),
+            basic: None,
+            body: None,
+            secrets: Vec::new(),
+            secret_check: None,
+        }
+    }
+
+    /// A `POST` to `url`.
+    pub fn post(url: Url) -> RequestSpec {
+        RequestSpec::new(Method::Post, url)
+    }
+
+    /// A query parameter, after those already there.
+    pub fn query(mut self, name: &str, value: Template) -> Self {
+        self.query.push((name.to_string(), value));
+        self
+    }
+
+    pub fn basic(mut self, user: Template, password: Template, encoding: BasicEncoding) -> Self {
+        self.basic = Some(Basic {
+            user,
+            password,
+            encoding,
+        });
+        self
+    }
+
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Reads these secrets before the others (a vendor's order).
+    pub fn secrets_first(mut self, names: &[SecretName]) -> Self {
+        self.secrets = names.to_vec();
+        self
+    }
+
+    /// Every secret the request needs, in the order they are read:
+    /// [`RequestSpec::secrets`] first, then the others the templates name,
+    /// in request order.
+    pub fn secret_order(&self) -> Vec<SecretName> {
+        let mut names = self.secrets.clone();
+        self.visit(&mut |t| {
+            for name in t.secrets() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        });
+        names
+    }
+
+    /// Every template, in request order (query, headers, basic, body).
+    pub(crate) fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Template)) {
+        for (_, t) in self.query.iter().chain(&self.headers) {
+            f(t);
+        }
+        if let Some(b) = &self.basic {
+            f(&b.user);
+            f(&b.password);
+        }
+        if let Some(body) = &self.body {
+            for (_, node) in &body.fields {
+                node.visit(f);
+            }
+        }
+    }
+
+    /// Method, URL and every template as written: part of the identity of
+    /// `provider = "http"` profiles.
+    pub(crate) fn describe(&self) -> String {
+        let method = match self.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        };
+        let mut out = format!("{method} {}", self.url);
+        for (what, pairs) in [("query", &self.query), ("header", &self.headers)] {
+            for (name, t) in pairs {
+                out.push_str(&format!(" {what}:{name}={}", t.text));
+            }
+        }
+        if let Some(b) = &self.basic {
+            out.push_str(&format!(
+                " basic:{:?}:{}:{}",
+                b.encoding, b.user.text, b.password.text
+            ));
+        }
+        if let Some(body) = &self.body {
+            out.push_str(&format!(" body:{}", body.describe()));
+        }
+        out
+    }
+
+    /// Builds and sends the request. A refresh (`refresh_token` set) is
+    /// sent once: the token may be spent even when its answer is lost.
+    pub(crate) fn send(&self, ctx: &Ctx, refresh_token: Option<&Secret>) -> Result<Response> {
+        let mut inputs = Inputs {
+            secrets: BTreeMap::new(),
+            refresh_token,
+        };
+        for name in self.secret_order() {
+            let value = ctx.secret(name)?;
+            if let Some((checked, check)) = &self.secret_check
+                && *checked == name
+            {
+                check(&value)?;
+            }
+            inputs.secrets.insert(name, value);
+        }
+        let mut url = self.url.clone();
+        if !self.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, t) in &self.query {
+                pairs.append_pair(name, t.render(&inputs).expose());
+            }
+        }
+        let mut req = Request::new(self.method, url);
+        req.idempotent = refresh_token.is_none();
+        for (name, t) in &self.headers {
+            let value = t.render(&inputs);
+            if value.expose().chars().any(char::is_control) {
+                return Err(Error::config(format!(
+                    "profile '{}': the header `{name}` would contain a line break or control character (from a secret)",
+                    ctx.profile_name
+                ))
+                .hint("check the secrets this header uses"));
+            }
+            req = req.header(name.clone(), value);
+        }
+        if let Some(b) = &self.basic {
+            let (user, password) = (b.user.render(&inputs), b.password.render(&inputs));
+            let (user, password) = match b.encoding {
+                BasicEncoding::Raw if user.expose().contains(':') => {
+                    return Err(Error::config(format!(
+                        "profile '{}': the HTTP Basic user name contains `:`, which HTTP Basic cannot carry",
+                        ctx.profile_name
+                    ))
+                    .hint("check the secret used as the user name, or set encoding = \"form-urlencoded\""));
+                }
+                BasicEncoding::Raw => (user, password),
+                BasicEncoding::FormUrlencoded => (form_encode(&user), form_encode(&password)),
+            };
+            req = req.basic(user.expose(), password.expose());
+        }
+        if let Some(body) = &self.body {
+            req.body = Some(body.render(&inputs)?);
+        }
+        ctx.http.send(&req)
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &Secret) -> Secret {
+    Secret::new(url::form_urlencoded::byte_serialize(value.expose().as_bytes()).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_is_form_encoded() {
+        assert_eq!(
+            form_encode(&Secret::new("a:b c+%é")).expose(),
+            "a%3Ab+c%2B%25%C3%A9"
+        );
+    }
+}
