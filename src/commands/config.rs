@@ -15,17 +15,24 @@ pub fn run(g: &Global, cmd: &ConfigCommand) -> Result<Outcome> {
         ConfigCommand::Check => {
             let config = load_config(g)?;
             let names = config.profile_names();
-            for name in &names {
-                config.profile(name)?;
-            }
+            // Every broken profile, not only the first (docs/configuration.md).
+            let mut errors: Vec<Error> = names
+                .iter()
+                .filter_map(|name| config.profile(name).err())
+                .collect();
             if let Some(default) = &config.default_profile
                 && !names.contains(default)
             {
-                return Err(Error::config(format!(
-                    "{}: default_profile = '{default}' names no profile",
-                    config.path.display()
-                ))
-                .hint(format!("known profiles: {}", names.join(", "))));
+                errors.push(
+                    Error::config(format!(
+                        "{}: default_profile = '{default}' names no profile",
+                        config.path.display()
+                    ))
+                    .hint(format!("known profiles: {}", names.join(", "))),
+                );
+            }
+            if let Some(last) = errors.pop() {
+                return Err(all_errors(errors, last));
             }
             Ok(Outcome::text(format!(
                 "{}: ok, {} profile{}{}{}\n",
@@ -53,4 +60,21 @@ pub fn run(g: &Global, cmd: &ConfigCommand) -> Result<Outcome> {
             Ok(Outcome::text(format!("{}\n", path.display())))
         }
     }
+}
+
+/// One error that reports `earlier` too: their messages are printed now, in
+/// order, and their hints join `last`'s, each once.
+fn all_errors(earlier: Vec<Error>, mut last: Error) -> Error {
+    let mut hints = Vec::new();
+    for e in earlier {
+        eprintln!("authtool: error: {}", e.message);
+        hints.extend(e.hints);
+    }
+    hints.append(&mut last.hints);
+    for hint in hints {
+        if !last.hints.contains(&hint) {
+            last.hints.push(hint);
+        }
+    }
+    last
 }

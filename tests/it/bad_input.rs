@@ -247,6 +247,35 @@ fn a_default_profile_that_does_not_exist() {
     others_survive(&env, "a default profile that does not exist");
 }
 
+/// `config check` reports every broken profile (each with its line, profile
+/// and key), not only the first, and exits 2.
+#[test]
+fn config_check_reports_every_broken_profile() {
+    let env = env();
+    let good = PROFILE.replace("[profiles.org]", "[profiles.good]");
+    write_config(
+        &env,
+        format!(
+            "default_profile = \"nope\"\n\
+             {}timeout = true\n\
+             {good}\
+             [profiles.third]\n\
+             provider = \"oauth2\"\n\
+             token_url = \"ftp://auth.example.com/token\"\n\
+             client_id = \"x\"\n",
+            *PROFILE
+        )
+        .as_bytes(),
+    );
+    env.case(["config", "check"]).run().code(2).stdout("").stderr(
+        "authtool: error: [ROOT]/config/authtool/config.toml:7: profile 'org': key `timeout`: expected a duration like \"90s\", \"5m\" or a number of seconds\n\
+         authtool: error: [ROOT]/config/authtool/config.toml:15: profile 'third': key `token_url`: `ftp://auth.example.com/token` must be an https:// URL\n\
+         authtool: error: [ROOT]/config/authtool/config.toml: default_profile = 'nope' names no profile\n\
+         hint: fix the file, then check it with `authtool config check`\n\
+         hint: known profiles: good, org, third\n",
+    );
+}
+
 #[test]
 fn the_config_path_itself_can_be_wrong() {
     let env = env();
