@@ -315,6 +315,9 @@ impl Config {
                 msg.push_str(&format!(": profile '{profile}'"));
             }
             msg.push_str(&format!(": {}", e.message().trim_end()));
+            if let Some(span) = e.span() {
+                msg.push_str(&snippet(&source, span));
+            }
             Error::config(msg).hint("fix the file, then check it with `authtool config check`")
         })?;
         let defaults = deserialize_located::<CommonWire>(
@@ -623,6 +626,54 @@ fn line_of(source: &str, offset: usize) -> usize {
     source[..offset.min(source.len())].matches('\n').count() + 1
 }
 
+/// The line holding `span`, with carets under it, as the toml crate's own
+/// report shows it (so the key of a bad value is in sight):
+///
+/// ```text
+///   |
+/// 6 | timeout = 1s
+///   |           ^^
+/// ```
+///
+/// Control characters show as `�`; a long line is cut to a window around
+/// the span.
+fn snippet(source: &str, span: std::ops::Range<usize>) -> String {
+    const WIDTH: usize = 80;
+    let start = span.start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
+    let line = source[line_start..line_end].trim_end_matches('\r');
+    let shown = |c: char| if c.is_control() { '\u{fffd}' } else { c };
+    let chars: Vec<char> = line.chars().map(shown).collect();
+    let column = source[line_start..start].chars().count().min(chars.len());
+    let end = span.end.clamp(start, line_start + line.len());
+    let width = source[start..end].chars().count().max(1);
+    // A window of WIDTH characters around the span's start.
+    let first = column
+        .saturating_sub(WIDTH / 2)
+        .min(chars.len().saturating_sub(WIDTH));
+    let last = (first + WIDTH).min(chars.len());
+    let mut text: String = chars[first..last].iter().collect();
+    let mut pad = column - first;
+    if first > 0 {
+        text.insert(0, '…');
+        pad += 1;
+    }
+    if last < chars.len() {
+        text.push('…');
+    }
+    let width = width.min(last.saturating_sub(column).max(1));
+    let number = line_of(source, start).to_string();
+    let gutter = " ".repeat(number.len());
+    format!(
+        "\n{gutter} |\n{number} | {text}\n{gutter} | {}{}",
+        " ".repeat(pad),
+        "^".repeat(width)
+    )
+}
+
 /// The table header a line opens, if any: `[profiles.x]` → "profiles.x".
 fn header_of(line: &str) -> Option<String> {
     let t = line.trim();
@@ -764,6 +815,26 @@ refresh_margin = "90s"
     fn syntax_error_has_line() {
         let err = parse("[profiles.a]\nprovider = \n").unwrap_err();
         assert!(err.message.starts_with("/cfg.toml:2"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_error_shows_the_line() {
+        let err = parse("[profiles.a]\ntimeout = 1s\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "/cfg.toml:2: profile 'a': string values must be quoted, expected literal string\n  \
+             |\n2 | timeout = 1s\n  |           ^^"
+        );
+        // A long line is cut around the error; control characters are not shown.
+        let long = format!("[profiles.a]\nscope = \"{}\0\"\n", "x".repeat(200));
+        let err = parse(&long).unwrap_err();
+        let shown = err.message.lines().nth(2).unwrap();
+        assert!(shown.starts_with("2 | …xxx"), "{shown}");
+        assert!(shown.ends_with("x\u{fffd}\""), "{shown}");
+        assert!(shown.chars().count() < 100, "{shown}");
+        let caret = err.message.lines().nth(3).unwrap();
+        let at = |line: &str, c: char| line.chars().position(|x| x == c);
+        assert_eq!(at(caret, '^'), at(shown, '\u{fffd}'), "{shown}\n{caret}");
     }
 
     #[test]

@@ -39,7 +39,13 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "malformed TOML",
             b"[profiles.org\nprovider = \"oauth2\"\n".to_vec(),
-            "authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n  |\n1 | [profiles.org\n  |              ^\n\
+             hint: fix the file, then check it with `authtool config check`\n",
+        ),
+        (
+            "an unquoted duration (a TOML syntax error): the line, a caret under the value",
+            with("timeout = 1s\n"),
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': string values must be quoted, expected literal string\n  |\n6 | timeout = 1s\n  |           ^^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
@@ -71,7 +77,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "an unknown top-level table",
             with("[profile.x]\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: unknown field `profile`, expected one of `default_profile`, `defaults`, `profiles`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: unknown field `profile`, expected one of `default_profile`, `defaults`, `profiles`\n  |\n6 | [profile.x]\n  |  ^^^^^^^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
@@ -101,13 +107,13 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "a NUL byte in a string",
             [PROFILE.as_bytes(), b"scope = \"a\0b\"\n"].concat(),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': invalid basic string, expected non-double-quote visible characters, `\\`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': invalid basic string, expected non-double-quote visible characters, `\\`\n  |\n6 | scope = \"a\u{fffd}b\"\n  |           ^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a duplicate key",
             with("client_id = \"again\"\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': duplicate key\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': duplicate key\n  |\n6 | client_id = \"again\"\n  | ^^^^^^^^^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
@@ -149,7 +155,7 @@ fn broken_config_files_are_located_exit_2_errors() {
                 "[".repeat(5000),
                 "]".repeat(5000)
             )),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n  |\n6 | …[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[…\n  |                                          ^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
@@ -159,19 +165,19 @@ fn broken_config_files_are_located_exit_2_errors() {
                 "{a=".repeat(5000),
                 "}".repeat(5000)
             )),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': cannot recurse further; max recursion depth met\n  |\n6 | …={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={…\n  |                                          ^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "profiles that are not a table",
             b"profiles = 5\n".to_vec(),
-            "authtool: error: [ROOT]/config/authtool/config.toml:1: invalid type: integer `5`, expected a map\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:1: invalid type: integer `5`, expected a map\n  |\n1 | profiles = 5\n  |            ^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
             "a profile that is not a table",
             b"[profiles]\norg = 5\n".to_vec(),
-            "authtool: error: [ROOT]/config/authtool/config.toml:2: invalid type: integer `5`, expected a map\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:2: invalid type: integer `5`, expected a map\n  |\n2 | org = 5\n  |       ^\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (

@@ -442,7 +442,7 @@ fn config_errors_name_file_line_profile_and_key() {
         .run()
         .code(2)
         .stdout("")
-        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n\
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:1: profile 'org': unclosed table, expected `]`\n  |\n1 | [profiles.org\n  |              ^\n\
              hint: fix the file, then check it with `authtool config check`\n");
 
     std::fs::write(&path, b"[profiles.org]\nprovider = \"\xff\"\n").unwrap();
