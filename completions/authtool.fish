@@ -1,3 +1,8 @@
+# The profile names of the config in use.
+function __fish_authtool_profiles
+    authtool status --names 2>/dev/null
+end
+
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_authtool_global_optspecs
     string join \n config= p/profile= v/verbose h/help V/version
@@ -25,7 +30,7 @@ function __fish_authtool_using_subcommand
 end
 
 complete -c authtool -n "__fish_authtool_needs_command" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_needs_command" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_needs_command" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_needs_command" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_needs_command" -s V -l version -d 'Print version'
@@ -53,54 +58,56 @@ query\t'Query parameters (`token=…`), URL-encoded, for APIs that take the toke
 exec-credential\t'A Kubernetes ExecCredential for kubectl\'s exec plugin'"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand login" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand login" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l secret-stdin -d 'Read the secrets from stdin, one per line, in the order `status` lists them'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l no-verify -d 'Store the secrets without fetching a token to check them'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand logout" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand logout" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l forget -d 'Also delete the stored secrets and refresh tokens'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l all -d 'Every profile in the config'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand refresh" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand refresh" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand status" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand status" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand status" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand status" -l json -d 'Machine-readable output'
+complete -c authtool -n "__fish_authtool_using_subcommand status" -l names -d 'Only the profile names, one per line (for the shell completion scripts)'
 complete -c authtool -n "__fish_authtool_using_subcommand status" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand status" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand list" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand list" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand list" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand list" -l json -d 'Machine-readable output'
+complete -c authtool -n "__fish_authtool_using_subcommand list" -l names -d 'Only the profile names, one per line (for the shell completion scripts)'
 complete -c authtool -n "__fish_authtool_using_subcommand list" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand list" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -l json -d 'Machine-readable output'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -f -a "path" -d 'Print the path of the config file in use'
@@ -108,15 +115,15 @@ complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -f -a "init" -d 'Write the example config (with a profile per provider) to the config path'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from path" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from path" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from check" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from check" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
@@ -126,19 +133,19 @@ complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_see
 complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l timeout -d 'Forget credentials stored by this call after DURATION (store mode)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand exec" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand exec" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
-complete -c authtool -n "__fish_authtool_using_subcommand completions" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r
+complete -c authtool -n "__fish_authtool_using_subcommand completions" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "token" -d 'Print a valid token for a profile, logging in or refreshing only when needed'
@@ -158,3 +165,11 @@ complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_s
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the config file in use'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the config file and every profile in it'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write the example config (with a profile per provider) to the config path'
+complete -c authtool -n "__fish_authtool_using_subcommand token" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand header" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand login" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand logout" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand refresh" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand exec" -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand inspect" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand doctor" -f -a "(__fish_authtool_profiles)"

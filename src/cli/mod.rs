@@ -189,6 +189,10 @@ pub struct StatusArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
+
+    /// Only the profile names, one per line (for the shell completion scripts)
+    #[arg(long, hide = true, conflicts_with = "json")]
+    pub names: bool,
 }
 
 #[derive(Debug, Args)]

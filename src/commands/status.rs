@@ -45,6 +45,15 @@ struct Row {
 
 pub fn run(g: &Global, args: &StatusArgs) -> Result<Outcome> {
     let config = load_config(g)?;
+    if args.names {
+        // For the completion scripts: the names alone, nothing validated.
+        let names: String = config
+            .profile_names()
+            .iter()
+            .map(|name| format!("{name}\n"))
+            .collect();
+        return Ok(Outcome::text(names));
+    }
     let mut problems: Vec<Error> = Vec::new();
     let rows: Vec<Row> = config
         .profile_names()

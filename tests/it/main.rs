@@ -10,6 +10,8 @@ mod support;
 
 mod bad_input;
 #[cfg(unix)]
+mod completion;
+#[cfg(unix)]
 mod docker;
 #[cfg(unix)]
 mod exec;
