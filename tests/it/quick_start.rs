@@ -100,3 +100,84 @@ fn readme_quick_start_gets_a_token_with_the_generated_config() {
     assert_eq!(token, server.last_access_token());
     assert_eq!(server.counters().logins, 1);
 }
+
+/// `cargo run --example fake-vendors`: what it prints is enough to get a
+/// token from every provider. The example prints exactly
+/// [`Sandbox::try_by_hand`]; this test pastes its `export` lines and runs
+/// the commands it suggests.
+#[test]
+fn fake_vendors_print_a_config_that_works_for_every_provider() {
+    let sandbox = Sandbox::start();
+    let mut env = TestEnv::new();
+    let dir = env.root().join("fake-vendors");
+    std::fs::create_dir(&dir).unwrap();
+    let printed = sandbox.try_by_hand(&dir).unwrap();
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(
+        printed.contains(config.lines().nth(3).unwrap()),
+        "{printed}"
+    );
+    let mut exports = 0;
+    for line in printed.lines() {
+        let Some(export) = line.strip_prefix("export ") else {
+            continue;
+        };
+        let assignment = export.split_once(" #").map_or(export, |(a, _)| a).trim();
+        let (var, value) = assignment.split_once('=').unwrap();
+        env.set_env(var, value.trim_matches('\''));
+        exports += 1;
+    }
+    assert_eq!(exports, 2 + Sandbox::SECRETS.len(), "{printed}");
+
+    env.case(["config", "check"])
+        .run()
+        .success()
+        .stdout("[ROOT]/fake-vendors/config.toml: ok, 6 profiles: fake-acme, fake-connect, fake-erp, fake-lbm, fake-lrs, fake-org\n")
+        .stderr("");
+    for profile in sandbox.profiles() {
+        let name = format!("fake-{}", profile.name);
+        let query = if profile.name == "erp" {
+            &["--format", "query"][..]
+        } else {
+            &["--format", "header"][..]
+        };
+        let shown = env
+            .case(["token", "-p", &name])
+            .args(query)
+            .run()
+            .success()
+            .stderr("")
+            .stdout_text();
+        // The fake API takes the token.
+        let answer = if profile.name == "erp" {
+            curl(&[&format!("{}?{}", profile.api_url, shown.trim())])
+        } else {
+            let mut args: Vec<String> = Vec::new();
+            for header in shown.lines() {
+                args.extend(["-H".to_string(), header.to_string()]);
+            }
+            args.push(profile.api_url.clone());
+            curl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        assert_eq!(answer.status, 200, "{name}: {}", answer.body);
+    }
+    // The commands it suggests, in order.
+    let suggested: Vec<&str> = printed
+        .lines()
+        .filter_map(|l| l.strip_prefix("authtool "))
+        .collect();
+    for line in suggested {
+        let args: Vec<&str> = line
+            .split_once(" #")
+            .map_or(line, |(a, _)| a)
+            .split_whitespace()
+            .collect();
+        let ran = env.case(&args).run();
+        assert!(
+            ran.output().status.success(),
+            "authtool {line}:\n{}{}",
+            ran.stdout_text(),
+            ran.stderr_text()
+        );
+    }
+}
