@@ -22,9 +22,18 @@ fn main() -> ExitCode {
         eprintln!("demo: {e}");
         return ExitCode::from(1);
     }
+    if demo() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Runs the demo, printing it; whether everything worked as expected.
+fn demo() -> bool {
     let Some(bin) = find_authtool_bin() else {
         eprintln!("demo: the authtool binary was not found; run `cargo build` first");
-        return ExitCode::from(1);
+        return false;
     };
 
     let sandbox = Sandbox::start();
@@ -117,11 +126,10 @@ fn main() -> ExitCode {
 
     if ok {
         println!("demo: ok");
-        ExitCode::SUCCESS
     } else {
         println!("\ndemo: something did not work as expected (see above)");
-        ExitCode::from(1)
     }
+    ok
 }
 
 struct Demo<'a> {
@@ -236,4 +244,27 @@ fn shorten_tokens(text: &str) -> String {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// `cargo test --example demo`, and `cargo test --all-targets`
+/// (scripts/test.sh): the demo runs as it should (with the authtool binary
+/// cargo built next to it).
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_works() {
+        assert!(super::demo());
+    }
+
+    #[test]
+    fn tokens_are_shown_shortened() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.ZmFrZS1zaWduYXR1cmU";
+        assert_eq!(
+            super::shorten_tokens(&format!("Authorization: Bearer {jwt}\nat_short_1\n")),
+            format!(
+                "Authorization: Bearer eyJhbGciOi… ({} chars)\nat_short_1\n",
+                jwt.len()
+            )
+        );
+    }
 }
