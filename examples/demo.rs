@@ -2,109 +2,51 @@
 //!
 //! Starts the loopback fake vendor servers from the shared test support
 //! (one per provider; nothing leaves 127.0.0.1), writes a temporary config
-//! with a profile for each of the five providers, and runs the real
-//! `authtool` binary the way a user would, printing each command and what
-//! it printed. Each token is then used against the vendor's fake API with
-//! real `curl -K -`, so it never appears in an argument list.
+//! with a profile for each of the six providers (`support::Sandbox`), and
+//! runs the real `authtool` binary the way a user would, printing each
+//! command and what it printed (tokens shortened to `eyJhbGciOi… (N chars)`).
+//! Each token is then used against the vendor's fake API with real
+//! `curl -K -`, so it never appears in an argument list. `status` ends it.
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
+use regex::Regex;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use support::*;
-
-/// One profile of the demo: its name, the fake API URL to call with the
-/// token, and how many requests its fake server has seen.
-struct Api<'a> {
-    profile: &'static str,
-    api_url: String,
-    requests: Box<dyn Fn() -> usize + 'a>,
-}
 
 fn main() -> ExitCode {
     if let Err(e) = build_binary() {
         eprintln!("demo: {e}");
         return ExitCode::from(1);
     }
+    if demo() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Runs the demo, printing it; whether everything worked as expected.
+fn demo() -> bool {
     let Some(bin) = find_authtool_bin() else {
         eprintln!("demo: the authtool binary was not found; run `cargo build` first");
-        return ExitCode::from(1);
+        return false;
     };
 
-    let org = FakeServer::start(FakeOAuth2::new("demo-client", "demo-secret"));
-    let connect = FakeServer::start(FakeConnect::new(
-        "development",
-        "enterprise-42",
-        "ce-secret",
-    ));
-    let lbm = FakeServer::start(FakeLbm::new("lbm-client", "lbm-secret", "lbmsales"));
-    let erp = FakeServer::start(FakePrimaerp::new(
-        "erp-api-key",
-        "user@domain.com",
-        "erp-password",
-    ));
-    let lrs = FakeServer::start(FakeLrs::new("lrs-user", "lrs-password"));
-
+    let sandbox = Sandbox::start();
     let mut env = TestEnv::new();
-    for (var, value) in [
-        ("ORG_CLIENT_SECRET", "demo-secret"),
-        ("CONNECT_CLIENT_SECRET", "ce-secret"),
-        ("LBM_CLIENT_SECRET", "lbm-secret"),
-        ("ERP_API_KEY", "erp-api-key"),
-        ("ERP_PASSWORD", "erp-password"),
-        ("LRS_PASSWORD", "lrs-password"),
-    ] {
+    for (var, value) in Sandbox::SECRETS {
         env.set_env(var, value);
     }
     // Refresh tokens go to the secret store: the file store keeps the demo
     // independent of a desktop keychain.
     env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    env.write_config(&format!(
-        r#"default_profile = "org"
+    env.write_config(&sandbox.config(""));
 
-[profiles.org]
-provider = "oauth2"
-token_url = "{org}"
-client_id = "demo-client"
-client_secret_env = "ORG_CLIENT_SECRET"
-
-[profiles.connect]
-provider = "connect-enterprise"
-base_url = "{connect}"
-client_id = "enterprise-42"
-client_secret_env = "CONNECT_CLIENT_SECRET"
-
-[profiles.lbm]
-provider = "pipeline-lbm"
-token_url = "{lbm}"
-tenant = "lbmsales"
-client_id = "lbm-client"
-client_secret_env = "LBM_CLIENT_SECRET"
-
-[profiles.erp]
-provider = "primaerp"
-base_url = "{erp}"
-auth = "user"
-username = "user@domain.com"
-api_key_env = "ERP_API_KEY"
-password_env = "ERP_PASSWORD"
-
-[profiles.lrs]
-provider = "lrs-connect"
-base_url = "{lrs}"
-username = "lrs-user"
-password_env = "LRS_PASSWORD"
-"#,
-        org = org.token_url(),
-        connect = connect.url(),
-        lbm = lbm.token_url(),
-        erp = erp.url(),
-        lrs = lrs.url(),
-    ));
-
-    println!("authtool demo: five fake vendor APIs on 127.0.0.1 and this temporary config:\n");
+    println!("authtool demo: six fake vendor APIs on 127.0.0.1 and this temporary config:\n");
     println!(
         "{}",
         indent(&std::fs::read_to_string(env.config_path()).unwrap_or_default())
@@ -116,43 +58,16 @@ password_env = "LRS_PASSWORD"
     };
     let mut ok = true;
 
-    let apis = vec![
-        Api {
-            profile: "org",
-            api_url: org.whoami_url(),
-            requests: Box::new(|| org.request_count()),
-        },
-        Api {
-            profile: "connect",
-            api_url: connect.resource_url(),
-            requests: Box::new(|| connect.request_count()),
-        },
-        Api {
-            profile: "lbm",
-            api_url: lbm.jobs_url(),
-            requests: Box::new(|| lbm.request_count()),
-        },
-        Api {
-            profile: "erp",
-            api_url: erp.projects_url(),
-            requests: Box::new(|| erp.request_count()),
-        },
-        Api {
-            profile: "lrs",
-            api_url: lrs.me_url(),
-            requests: Box::new(|| lrs.request_count()),
-        },
-    ];
-
+    let apis = sandbox.profiles();
     for api in &apis {
-        println!("── profile '{}' ──\n", api.profile);
-        ok &= demo.run(&["token", "-p", api.profile], "logs in").success;
+        println!("── profile '{}' ──\n", api.name);
+        ok &= demo.run(&["token", "-p", api.name], "logs in").success;
         let before = (api.requests)();
-        ok &= demo.run(&["token", "-p", api.profile], "cached").success;
+        ok &= demo.run(&["token", "-p", api.name], "cached").success;
         let cached = (api.requests)() - before;
         println!("  ({cached} requests to the vendor for the cached call)\n");
         ok &= cached == 0;
-        ok &= demo.curl(api.profile, &api.api_url);
+        ok &= demo.curl(api.name, &api.api_url);
     }
 
     println!("── presentation quirks ──\n");
@@ -192,22 +107,29 @@ password_env = "LRS_PASSWORD"
         )
         .success;
 
-    let e = erp.counters();
+    let e = sandbox.erp.counters();
     println!(
         "primaERP: {} logins, {} refreshes, {} reuses of a spent refresh token",
         e.logins, e.refreshes, e.refresh_reuse
     );
     ok &= e.refreshes == 1 && e.refresh_reuse == 0;
-    let c = connect.counters();
+    let c = sandbox.connect.counters();
     println!("Connect Enterprise: {} logins", c.logins);
 
+    println!("\n── every profile ──\n");
+    ok &= demo
+        .run(
+            &["status"],
+            "provider, where each secret comes from, when each token expires",
+        )
+        .success;
+
     if ok {
-        println!("\ndemo: ok");
-        ExitCode::SUCCESS
+        println!("demo: ok");
     } else {
         println!("\ndemo: something did not work as expected (see above)");
-        ExitCode::from(1)
     }
+    ok
 }
 
 struct Demo<'a> {
@@ -230,8 +152,11 @@ impl Demo<'_> {
                 return Ran { success: false };
             }
         };
-        print!("{}", indent(&String::from_utf8_lossy(&out.stdout)));
-        for line in String::from_utf8_lossy(&out.stderr).lines() {
+        print!(
+            "{}",
+            indent(&shorten_tokens(&String::from_utf8_lossy(&out.stdout)))
+        );
+        for line in shorten_tokens(&String::from_utf8_lossy(&out.stderr)).lines() {
             println!("  [stderr] {line}");
         }
         if !out.status.success() {
@@ -280,7 +205,7 @@ impl Demo<'_> {
         let Ok(out) = child.wait_with_output() else {
             return false;
         };
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = shorten_tokens(&String::from_utf8_lossy(&out.stdout));
         println!("  {}\n", text.trim());
         text.ends_with("HTTP 200")
     }
@@ -304,6 +229,42 @@ fn build_binary() -> Result<(), String> {
     }
 }
 
+/// Each token in `text` (a run of 40 or more token characters, as a JWT or
+/// an opaque token is) as its first ten characters, `…` and its length:
+/// `eyJhbGciOi… (412 chars)`. The whole token would bury the story.
+fn shorten_tokens(text: &str) -> String {
+    let token = Regex::new(r"[A-Za-z0-9._~-]{40,}").expect("a valid regex");
+    token
+        .replace_all(text, |m: &regex::Captures| {
+            let whole = &m[0];
+            format!("{}… ({} chars)", &whole[..10], whole.len())
+        })
+        .into_owned()
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// `cargo test --example demo`, and `cargo test --all-targets`
+/// (scripts/test.sh): the demo runs as it should (with the authtool binary
+/// cargo built next to it).
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_works() {
+        assert!(super::demo());
+    }
+
+    #[test]
+    fn tokens_are_shown_shortened() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.ZmFrZS1zaWduYXR1cmU";
+        assert_eq!(
+            super::shorten_tokens(&format!("Authorization: Bearer {jwt}\nat_short_1\n")),
+            format!(
+                "Authorization: Bearer eyJhbGciOi… ({} chars)\nat_short_1\n",
+                jwt.len()
+            )
+        );
+    }
 }

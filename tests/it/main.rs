@@ -21,6 +21,7 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod quick_start;
 mod reliability;
 mod security;
 mod store;

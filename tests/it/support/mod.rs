@@ -28,6 +28,8 @@
 //! - [`providers`]: one profile per provider against its fake
 //!   (`ProviderCase`), for tests that must hold for every provider, and the
 //!   `org` OAuth2 profile most tests use (`org_fake`, `org_env`).
+//! - [`sandbox`]: all six fakes at once with a ready config, one profile per
+//!   provider (`Sandbox`): the demo and `cargo run --example fake-vendors`.
 //!
 //! A new vendor fake is one more file implementing [`fake::Vendor`] on top of
 //! the helpers in [`codec`] and [`tokens`].
@@ -46,6 +48,7 @@ pub mod oauth2;
 pub mod primaerp;
 pub mod providers;
 pub mod proxy;
+pub mod sandbox;
 pub mod tls;
 pub mod tokens;
 mod wire;
@@ -68,6 +71,7 @@ pub use providers::{
     org_env_at, org_fake, org_profile,
 };
 pub use proxy::ConnectProxy;
+pub use sandbox::{Sandbox, SandboxProfile};
 pub use tls::{TestPki, TlsFront};
 pub use tokens::{
     AccessGrant, AccessTokens, RefreshError, RefreshTokens, TokenError, require_bearer,
