@@ -44,6 +44,9 @@ pub struct Error {
     /// server (it could not connect, or TLS failed): nothing it carried, such
     /// as a single-use refresh token, was spent.
     pub unsent: bool,
+    /// A few words for a table cell (`status`), where the message and hints
+    /// would be a wall of text: "no D-Bus session".
+    pub summary: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -61,6 +64,7 @@ impl Error {
             message: message.into(),
             hints: Vec::new(),
             unsent: false,
+            summary: None,
         }
     }
     pub fn internal(message: impl Into<String>) -> Self {
@@ -91,6 +95,12 @@ impl Error {
     /// Marks a network error as one whose request never reached the server.
     pub fn unsent(mut self) -> Self {
         self.unsent = true;
+        self
+    }
+
+    /// Sets the few words a table cell shows instead of the message.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
         self
     }
 

@@ -107,6 +107,9 @@ pub enum Command {
     ///
     /// authtool exits with CMD's exit code: 128+N when CMD is killed by
     /// signal N, 127 when CMD is not found, 126 when it cannot be run.
+    // Written out so that a usage error shows the same line as --help
+    // (clap would print the profile given as `<PROFILE>`).
+    #[command(override_usage = "authtool exec [OPTIONS] [PROFILE] -- <CMD>...")]
     Exec(ExecArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),

@@ -42,6 +42,7 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
 
     let session = Session::new(&profile)?;
     let mut previous = Vec::new();
+    let mut stored = None;
     if !values.is_empty() {
         let store = session.secrets().store()?;
         for (secret, value) in wanted.iter().zip(&values) {
@@ -49,18 +50,23 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
             previous.push((account.clone(), store.get(&account)?));
             store.set(&account, value)?;
         }
-        eprintln!(
+        stored = Some(format!(
             "authtool: profile '{name}': stored {} in the {} secret store",
             keys(&wanted),
             store.name()
-        );
+        ));
     }
+    // "stored" is said only once it stays true: a rejected value is taken
+    // back below.
+    let say_stored = || stored.iter().for_each(|line| eprintln!("{line}"));
     if args.no_verify {
+        say_stored();
         return Ok(Outcome::default());
     }
 
     match session.login() {
         Ok(token) => {
+            say_stored();
             let now = timefmt::now();
             eprintln!(
                 "authtool: profile '{name}': verified: the provider issued a token (expires {})",
@@ -68,27 +74,42 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
             );
             Ok(Outcome::default())
         }
-        Err(e) if e.kind == Kind::Rejected && !previous.is_empty() => {
+        Err(mut e) if e.kind == Kind::Rejected && !previous.is_empty() => {
             let restored = session
                 .secrets()
                 .store()
                 .and_then(|store| restore(store, &previous));
-            let e = match restored {
-                Ok(()) => e.hint(format!(
-                    "the new {} {} not kept; check the value and run `authtool login {name}` again",
-                    keys(&wanted),
-                    if wanted.len() == 1 { "was" } else { "were" }
-                )),
-                Err(r) => e.hint(format!(
-                    "the rejected value is still stored: putting back the previous one failed ({}); run `authtool login {name}` again",
-                    r.message
-                )),
+            let (what, was) = if wanted.len() == 1 {
+                ("it", "was")
+            } else {
+                ("they", "were")
             };
+            e.message = match restored {
+                Ok(()) => format!(
+                    "profile '{name}': the login with the new {} was refused, so {what} {was} not kept: {}",
+                    keys(&wanted),
+                    e.message
+                ),
+                Err(r) => format!(
+                    "profile '{name}': the login with the new {} was refused, and {what} {was} kept all the same: putting back the previous value failed ({}): {}",
+                    keys(&wanted),
+                    r.message,
+                    e.message
+                ),
+            };
+            if e.hints.is_empty() {
+                e = e.hint(format!(
+                    "check the value and run `authtool login {name}` again"
+                ));
+            }
             Err(e)
         }
-        Err(e) if !previous.is_empty() => Err(e.hint(format!(
-            "the secrets are stored but could not be checked; `authtool token {name}` will try them, or run `authtool login {name}` again"
-        ))),
+        Err(e) if !previous.is_empty() => {
+            say_stored();
+            Err(e.hint(format!(
+                "the secrets are stored but could not be checked; `authtool token {name}` will try them, or run `authtool login {name}` again"
+            )))
+        }
         Err(e) => Err(e),
     }
 }

@@ -60,9 +60,13 @@ pub fn run(g: &Global, args: &StatusArgs) -> Result<Outcome> {
         .into_iter()
         .map(|name| row(&config, name, &mut problems))
         .collect();
-    // Each distinct store problem once, with what to do about it.
+    // Each distinct problem once, with what to do about it. One the table
+    // already names in a few words (no D-Bus session, a locked keychain)
+    // gets only its hint.
     for p in &problems {
-        crate::warn!("{}", p.message);
+        if p.summary.is_none() {
+            crate::warn!("{}", p.message);
+        }
         for hint in &p.hints {
             eprintln!("hint: {hint}");
         }
@@ -158,9 +162,10 @@ fn secrets(profile: &Profile, session: &Session, problems: &mut Vec<Error>) -> V
 
 /// Remembers a problem to report once; returns a short form for the row.
 fn note(problems: &mut Vec<Error>, e: Error) -> String {
-    let short = match e.kind {
-        crate::Kind::Store => "store unavailable".to_string(),
-        _ => "error".to_string(),
+    let short = match (&e.summary, e.kind) {
+        (Some(summary), _) => summary.clone(),
+        (None, crate::Kind::Store) => "store unavailable".to_string(),
+        (None, _) => "error".to_string(),
     };
     if !problems.iter().any(|p| p.message == e.message) {
         problems.push(e);

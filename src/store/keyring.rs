@@ -213,12 +213,22 @@ fn keychain_error(what: &str, account: Option<&str>, err: keyring_core::Error) -
     use keyring_core::Error as K;
     let at = target(account);
     let error = match &err {
-        K::NoStorageAccess(detail) => Error::store(format!(
-            "{PLATFORM} is locked or refused access ({what} {at}): {detail}"
-        ))
-        .hint(unlock_hint()),
+        K::NoStorageAccess(detail) => {
+            return Error::store(format!(
+                "{PLATFORM} is locked or refused access ({what} {at}): {detail}"
+            ))
+            .summary("keychain locked")
+            .hint(unlock_hint());
+        }
         K::PlatformFailure(detail) if account.is_none() => {
-            Error::store(format!("cannot reach {PLATFORM}: {detail}")).hint(unlock_hint())
+            let detail = detail.to_string();
+            match unreachable(&detail) {
+                Unreachable::NoBus => return no_bus(&detail),
+                Unreachable::NoSecretService => return no_secret_service(&detail),
+                Unreachable::Other => {
+                    Error::store(format!("cannot reach {PLATFORM}: {detail}")).hint(start_hint())
+                }
+            }
         }
         K::TooLong(field, limit) => {
             let error = Error::store(format!(
@@ -253,9 +263,82 @@ fn keychain_error(what: &str, account: Option<&str>, err: keyring_core::Error) -
     with_alternatives(error)
 }
 
+/// Why the keychain could not be reached, as far as the connection error
+/// tells (Linux: libdbus's and the bus daemon's standard messages).
+#[derive(Debug, PartialEq)]
+enum Unreachable {
+    /// No D-Bus session bus: SSH, containers, CI.
+    NoBus,
+    /// A session bus that has no Secret Service and cannot start one.
+    NoSecretService,
+    Other,
+}
+
+fn unreachable(detail: &str) -> Unreachable {
+    if !cfg!(target_os = "linux") {
+        return Unreachable::Other;
+    }
+    // The bus answered: "The name org.freedesktop.secrets was not provided
+    // by any .service files" (ServiceUnknown), or its activation failed.
+    if detail.contains("org.freedesktop.secrets") || detail.contains("ServiceUnknown") {
+        return Unreachable::NoSecretService;
+    }
+    // libdbus found no bus: no address and no autolaunch, or nothing
+    // listening at the address.
+    let no_bus = [
+        "DBUS_SESSION_BUS_ADDRESS",
+        "autolaunch",
+        "Failed to connect to socket",
+        "Connection refused",
+    ];
+    if no_bus.iter().any(|m| detail.contains(m)) {
+        Unreachable::NoBus
+    } else {
+        Unreachable::Other
+    }
+}
+
+/// The other stores, for a machine that has no keychain to offer.
+fn headless_alternatives() -> String {
+    format!(
+        "use the file store (${}=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile",
+        envvars::SECRET_STORE
+    )
+}
+
+fn no_bus(detail: &str) -> Error {
+    Error::store(format!(
+        "no D-Bus session, so {PLATFORM} cannot be reached: {detail}"
+    ))
+    .summary("no D-Bus session")
+    .hint(format!(
+        "without a desktop session (SSH, containers, CI) there is no keychain: {}",
+        headless_alternatives()
+    ))
+}
+
+fn no_secret_service(detail: &str) -> Error {
+    Error::store(format!(
+        "the D-Bus session has no Secret Service (no gnome-keyring, KeePassXC or KWallet runs in it): {detail}"
+    ))
+    .summary("no Secret Service")
+    .hint(format!(
+        "start one in this session (`gnome-keyring-daemon --start --components=secrets`), or {}",
+        headless_alternatives()
+    ))
+}
+
 fn unlock_hint() -> &'static str {
     if cfg!(target_os = "linux") {
-        "unlock your login keyring (or start a Secret Service such as gnome-keyring or KeePassXC in this session; SSH and CI sessions usually have none)"
+        "unlock your login keyring (Seahorse, \"Passwords and Keys\", or `gnome-keyring-daemon --unlock`) and run the command again"
+    } else {
+        "unlock your keychain and run the command again"
+    }
+}
+
+fn start_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "start a Secret Service such as gnome-keyring or KeePassXC in this session"
     } else {
         "unlock your keychain and run the command again"
     }
@@ -289,13 +372,10 @@ mod tests {
         assert_eq!(locked.kind, crate::Kind::Store);
         assert!(locked.message.contains("locked"), "{}", locked.message);
         assert!(locked.message.contains("p/client_secret"));
-        assert!(
-            locked
-                .hints
-                .iter()
-                .any(|h| h.contains("secret_store = \"file\""))
-        );
-        assert!(locked.hints.iter().any(|h| h.contains("NAME_env")));
+        // One hint, the one that fits: unlock it.
+        assert_eq!(locked.hints.len(), 1, "{:?}", locked.hints);
+        assert!(locked.hints[0].contains("unlock"), "{:?}", locked.hints);
+        assert_eq!(locked.summary.as_deref(), Some("keychain locked"));
 
         let big = keychain_error(
             "write",
@@ -305,6 +385,49 @@ mod tests {
         assert_eq!(big.kind, crate::Kind::Store);
         assert!(big.message.contains("2560 bytes"), "{}", big.message);
         assert!(big.hints.iter().any(|h| h.contains("token_cache")));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn no_bus_no_secret_service_or_something_else() {
+        use Unreachable::*;
+        for (detail, want) in [
+            (
+                "DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead",
+                NoBus,
+            ),
+            (
+                "DBus error: Failed to connect to socket /run/user/1/bus: No such file or directory",
+                NoBus,
+            ),
+            (
+                "DBus error: Failed to connect to socket /tmp/x: Connection refused",
+                NoBus,
+            ),
+            (
+                "DBus error: The name org.freedesktop.secrets was not provided by any .service files",
+                NoSecretService,
+            ),
+            (
+                "DBus error: org.freedesktop.DBus.Error.ServiceUnknown",
+                NoSecretService,
+            ),
+            ("DBus error: something else", Other),
+        ] {
+            assert_eq!(unreachable(detail), want, "{detail}");
+        }
+        let err = keychain_error(
+            "connect to",
+            None,
+            keyring_core::Error::PlatformFailure(
+                "DBus error: Failed to connect to socket /x: No such file or directory".into(),
+            ),
+        );
+        assert_eq!(err.kind, crate::Kind::Store);
+        assert_eq!(err.summary.as_deref(), Some("no D-Bus session"));
+        assert_eq!(err.hints.len(), 1, "{:?}", err.hints);
+        assert!(!err.hints[0].contains("unlock"), "{:?}", err.hints);
+        assert!(err.hints[0].contains("=file"), "{:?}", err.hints);
     }
 
     #[test]

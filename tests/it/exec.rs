@@ -87,13 +87,21 @@ fn exec_exit_codes() {
         .code(126)
         .stdout("")
         .stderr("authtool: error: cannot run `[ROOT]/not-executable`: Permission denied (os error 13)\n");
-    // No command: a usage error.
-    for args in [&["exec", "org"][..], &["exec", "org", "--"]] {
-        env.case(args).run().code(2).stdout("").stderr(
+    // No command: a usage error, with the usage line of `exec --help`.
+    let help = env.case(["exec", "--help"]).run().success().stdout_text();
+    let help = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert_eq!(help, "Usage: authtool exec [OPTIONS] [PROFILE] -- <CMD>...");
+    for args in [
+        &["exec"][..],
+        &["exec", "org"],
+        &["exec", "org", "--"],
+        &["exec", "-p", "org"],
+    ] {
+        env.case(args).run().code(2).stdout("").stderr(format!(
             "error: the following required arguments were not provided:\n  <CMD>...\n\n\
-             Usage: authtool exec <PROFILE> -- <CMD>...\n\n\
-             For more information, try '--help'.\n",
-        );
+             {help}\n\n\
+             For more information, try '--help'.\n"
+        ));
     }
     // A bad `env` value names the profile and the variable; CMD never runs.
     let env = org_env(&server, "env = { API = \"tokn\" }\n");

@@ -60,10 +60,8 @@ fn login_refused(env: &TestEnv, secret: &str) {
         .code(6)
         .stdout("")
         .stderr(
-            "authtool: profile 'org': stored client_secret in the file secret store\n\
-             authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
-             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n\
-             hint: the new client_secret was not kept; check the value and run `authtool login org` again\n",
+            "authtool: error: profile 'org': the login with the new client_secret was refused, so it was not kept: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n",
         )
         .hides(&[SECRET, PASSWORD, secret]);
 }

@@ -256,6 +256,20 @@ fn set_mode_0700(path: &Path) {
 #[cfg(not(unix))]
 fn set_mode_0700(_path: &Path) {}
 
+/// The D-Bus session address of the real OS keychain, for the `#[ignore]`d
+/// tests that `scripts/test.sh` runs inside a D-Bus session with an unlocked
+/// gnome-keyring of its own (`AUTHTOOL_TEST_KEYRING=1`). Panics otherwise, so
+/// that `cargo test -- --ignored` never touches the user's own keychain.
+pub fn real_keychain_bus() -> String {
+    assert!(
+        std::env::var_os("AUTHTOOL_TEST_KEYRING").is_some(),
+        "the real keychain is tested only with AUTHTOOL_TEST_KEYRING=1: run it with \
+         scripts/test.sh (a D-Bus session with an unlocked gnome-keyring of its own)"
+    );
+    std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("AUTHTOOL_TEST_KEYRING=1 but no D-Bus session: run the tests with scripts/test.sh")
+}
+
 /// Checks for [`assert_cmd::assert::Assert`] that read like a transcript.
 pub trait AssertExt: Sized {
     /// Nothing at all on stdout (a failed `$(authtool …)` must inject nothing).

@@ -54,7 +54,9 @@ pub mod tokens;
 mod wire;
 
 pub use case::{Case, Filters, Ran, line_diff};
-pub use cmd::{AssertExt, TestEnv, authtool_bin, find_authtool_bin, text, transcript};
+pub use cmd::{
+    AssertExt, TestEnv, authtool_bin, find_authtool_bin, real_keychain_bus, text, transcript,
+};
 pub use codec::{
     basic_header, basic_header_rfc6749, form_decode, form_encode, form_encode_component,
     jwt_claims, make_jwt, parse_basic, parse_basic_rfc6749, unique_token, unix_secs,
