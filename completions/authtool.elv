@@ -138,8 +138,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'authtool;config'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'

@@ -105,7 +105,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s h -l help 
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand config; and not __fish_seen_subcommand_from path check init help" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'

@@ -72,6 +72,11 @@ pub enum Command {
     /// Decode the cached token (JWT header and claims) locally, without verifying it
     Inspect(InspectArgs),
     /// Check the config, secret store, trust roots, proxies and token endpoint
+    ///
+    /// Checks every profile, unless one is named (-p NAME, PROFILE or
+    /// $AUTHTOOL_PROFILE): then only that one. default_profile does not
+    /// narrow the check. The reachability check connects (TCP, TLS) but
+    /// sends no request and no credential.
     Doctor(DoctorArgs),
     /// Show, check or create the config file
     #[command(subcommand)]

@@ -1,5 +1,6 @@
 //! `doctor`: one line per check on stderr — config, secret store, trust
-//! roots, proxy variables, and whether the token URL can be reached. The
+//! roots, proxy variables, and whether the token URL can be reached — for
+//! every profile, or only the one named (see `chosen`). The
 //! reachability check stops after the TCP connect and TLS handshake: no
 //! request is made and no credential is sent. Exits with the code of the
 //! first failed check (2 config, 4 secret store, 5 network or TLS).
@@ -7,6 +8,7 @@
 use super::{Outcome, explicit_profile, login};
 use crate::cli::{DoctorArgs, Global};
 use crate::config::{Config, Profile, SecretSource, config_path};
+use crate::envvars;
 use crate::error::{Error, Kind, Result};
 use crate::http::probe::{self, Reach};
 use crate::http::{Http, proxy, redact_url, trust};
@@ -82,17 +84,14 @@ pub fn run(g: &Global, args: &DoctorArgs) -> Result<Outcome> {
             return report.finish();
         }
     };
-    // The chosen profile; with none chosen among several, all of them.
-    let names = match config.select(explicit) {
-        Ok(name) => vec![name],
-        Err(_) if explicit.is_none() && !config.profile_names().is_empty() => {
-            config.profile_names()
-        }
+    let (names, which) = match chosen(&config, explicit) {
+        Ok(chosen) => chosen,
         Err(e) => {
             report.fail("profile", &e);
             return report.finish();
         }
     };
+    eprintln!("      {which}");
     for name in names {
         match config.profile(&name) {
             Ok(profile) => check_profile(&mut report, &profile),
@@ -100,6 +99,42 @@ pub fn run(g: &Global, args: &DoctorArgs) -> Result<Outcome> {
         }
     }
     report.finish()
+}
+
+/// The profiles to check, and a line that says which and why: the one
+/// named (`-p NAME`, the argument, or `$AUTHTOOL_PROFILE`), else all of
+/// them — `default_profile` does not narrow a check of the whole setup.
+fn chosen(config: &Config, explicit: Option<&str>) -> Result<(Vec<String>, String)> {
+    let from_env = std::env::var(envvars::PROFILE)
+        .ok()
+        .filter(|s| !s.is_empty());
+    if explicit.is_some() || from_env.is_some() {
+        let name = config.select(explicit)?;
+        let how = if explicit.is_some() {
+            "the one named".to_string()
+        } else {
+            format!("named by ${}", envvars::PROFILE)
+        };
+        let which = format!("checking profile '{name}' only, {how}");
+        return Ok((vec![name], which));
+    }
+    let names = config.profile_names();
+    if names.is_empty() {
+        // No profile at all: the error `select` gives for that.
+        config.select(None)?;
+    }
+    let which = match names.as_slice() {
+        [only] => format!("checking profile '{only}', the only one"),
+        all => format!(
+            "checking all {} profiles: {} (name one to check only it)",
+            all.len(),
+            all.iter()
+                .map(|n| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Ok((names, which))
 }
 
 fn check_profile(report: &mut Report, profile: &Profile) {

@@ -19,6 +19,11 @@ impl Http {
                 human_duration(self.timeout)
             ));
         }
+        // A name that does not resolve will not resolve a second later:
+        // not worth a retry.
+        if e.is_connect() && e.is_dns() {
+            return Failure::Unresolved(chain(e));
+        }
         if e.is_connect() {
             return Failure::Connect(chain(e));
         }
@@ -39,6 +44,9 @@ impl Http {
 pub(super) enum Failure {
     /// Could not connect: nothing was sent, so always safe to retry.
     Connect(String),
+    /// Could not connect because the host name did not resolve: nothing
+    /// was sent, and trying again a second later cannot help.
+    Unresolved(String),
     /// The TLS handshake failed (an untrusted certificate, …): nothing was
     /// sent, and trying again cannot help.
     Tls(TlsFailure),
@@ -158,7 +166,7 @@ pub(super) fn finish(
             }
             Ok(r.response)
         }
-        Err(Failure::Connect(msg)) => Err(Error::network(format!(
+        Err(Failure::Connect(msg) | Failure::Unresolved(msg)) => Err(Error::network(format!(
             "cannot connect to {shown}{tries}: {msg}"
         ))
         .hint("check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)")

@@ -233,7 +233,8 @@ impl Http {
     /// may be spent). Waits grow exponentially with jitter, or follow
     /// `Retry-After` when the server sends one; a `Retry-After` longer than
     /// [`MAX_RETRY_AFTER`] or than the time left ends the retries at once.
-    /// Nothing else is retried: timeouts, TLS failures, malformed answers.
+    /// Nothing else is retried: a host name that does not resolve, timeouts,
+    /// TLS failures, malformed answers.
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.check_url(&req.url)?;
         let client = self.client()?;

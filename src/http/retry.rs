@@ -5,7 +5,8 @@ use super::ResponseWithHeaders;
 use super::failure::Failure;
 use std::time::Duration;
 
-/// Retries on connect errors and 429/502/503/504, at most this many tries.
+/// Retries on connect errors (but not a name that does not resolve) and
+/// 429/502/503/504, at most this many tries.
 pub(super) const MAX_ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` honoured; a server asking for more gets no
 /// retry (the error says what it asked for).
@@ -136,6 +137,10 @@ mod tests {
                 assert!(!retried(answer(status, None), idempotent), "{status}");
             }
             assert!(!retried(Err(Failure::Other("timeout".into())), idempotent));
+            assert!(!retried(
+                Err(Failure::Unresolved("dns error".into())),
+                idempotent
+            ));
         }
         assert!(matches!(
             retry_of(&answer(429, Some("7")), false),

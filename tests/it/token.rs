@@ -381,6 +381,39 @@ fn server_errors_and_unreachable_servers_exit_5() {
 }
 
 #[test]
+fn a_host_name_that_does_not_resolve_fails_at_once() {
+    // `.invalid` never resolves (RFC 6761): no network needed. Unlike a
+    // refused connection, it will not heal within the timeout, so there is
+    // one attempt and no "retrying" line.
+    let mut env = TestEnv::new();
+    env.set_env("ORG_SECRET", "y");
+    env.write_config(&org_profile(
+        "https://auth.example.invalid/oauth2/token",
+        "client_secret_env = \"ORG_SECRET\"\n",
+    ));
+    // What the system resolver says varies (no such name; no resolver
+    // reachable).
+    let reason = r"failed to lookup address information: .*";
+    env.case(["token", "-v"])
+        .filter_regex(reason, "failed to lookup address information: [REASON]")
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: profile 'org': no cached token for this profile's current settings\n\
+             authtool: profile 'org': logging in at https://auth.example.invalid/oauth2/token\n\
+             authtool: POST https://auth.example.invalid/oauth2/token (attempt 1)\n\
+             authtool: error: cannot connect to https://auth.example.invalid/oauth2/token: client error (Connect): dns error: error resolving DNS: failed to lookup address information: [REASON]\n\
+             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n");
+    env.case(["token"])
+        .filter_regex(reason, "failed to lookup address information: [REASON]")
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: cannot connect to https://auth.example.invalid/oauth2/token: client error (Connect): dns error: error resolving DNS: failed to lookup address information: [REASON]\n\
+             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n");
+}
+
+#[test]
 fn transient_503_is_retried() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "");

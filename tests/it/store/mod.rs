@@ -598,7 +598,7 @@ fn doctor_checks_one_line_each_and_sends_no_credentials() {
         .run()
         .success()
         .stdout("")
-        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n\
+        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n      checking profile 'org', the only one\n\
              ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
              ok    profile 'org': secret store (file): reachable; client_secret stored\n\
              ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
@@ -614,7 +614,7 @@ fn doctor_checks_one_line_each_and_sends_no_credentials() {
         .run()
         .success()
         .stdout("")
-        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n\
+        .stderr("ok    config: [ROOT]/config/authtool/config.toml (1 profile)\n      checking profile 'org', the only one\n\
              ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
              ok    profile 'org': secret store (file): reachable; client_secret stored\n\
              ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
@@ -632,6 +632,7 @@ fn doctor_checks_one_line_each_and_sends_no_credentials() {
         "[profiles.org]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:{port}/t\"\nclient_id = \"x\"\nclient_secret_env = \"NOPE\"\n"
     ));
     env.case(["doctor"]).run().code(5).stdout("").stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
+      checking profile 'org', the only one
 ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/t)
 ok    profile 'org': secret store (file): reachable (no secret of this profile comes from it)
 warn  profile 'org': client_secret: $NOPE (from `client_secret_env`) is not set
@@ -650,6 +651,7 @@ hint: see the FAIL lines above
         .code(2)
         .stdout("")
         .stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
+      checking profile 'org' only, the one named
 FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`
       hint: fix the file, then check it with `authtool config check`
 authtool: error: doctor: 1 of 2 checks failed
@@ -669,6 +671,80 @@ authtool: error: doctor: 1 of 1 checks failed
 hint: see the FAIL lines above
 "#,
         );
+}
+
+#[test]
+fn doctor_checks_every_profile_unless_one_is_named() {
+    let server = FakeServer::start(fake());
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    env.set_env("ORG_SECRET", SECRET);
+    // `default_profile` does not narrow the check: a doctor looks at the
+    // whole setup.
+    env.write_config(&format!(
+        "default_profile = \"org\"\n\n{}\n[profiles.dead]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:{port}/t\"\nclient_id = \"x\"\nclient_secret_env = \"ORG_SECRET\"\n",
+        org_profile(&server.token_url(), "client_secret_env = \"ORG_SECRET\"\n")
+    ));
+    let connect_ms = r"directly in \d+ ms";
+    let org = "ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)
+ok    profile 'org': secret store (file): reachable (no secret of this profile comes from it)
+ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
+ok    profile 'org': proxy: no proxy variables apply; connecting directly
+ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent
+";
+    let dead = "ok    profile 'dead': valid (oauth2, token URL http://127.0.0.1:[PORT]/t)
+ok    profile 'dead': secret store (file): reachable (no secret of this profile comes from it)
+ok    profile 'dead': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
+ok    profile 'dead': proxy: no proxy variables apply; connecting directly
+FAIL  profile 'dead': reachable: cannot connect to 127.0.0.1:[PORT]: Connection refused (os error 111)
+      hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)
+";
+    let config = "ok    config: [ROOT]/config/authtool/config.toml (2 profiles)\n";
+    let failed = |n: usize| {
+        format!("authtool: error: doctor: 1 of {n} checks failed\nhint: see the FAIL lines above\n")
+    };
+
+    // None named: all of them, each line naming its profile.
+    env.case(["doctor"])
+        .filter_regex(connect_ms, "directly in [N] ms")
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr(format!(
+            "{config}      checking all 2 profiles: 'dead', 'org' (name one to check only it)\n{dead}{org}{}",
+            failed(11)
+        ));
+    // One named, as -p NAME, as the argument, or in $AUTHTOOL_PROFILE:
+    // only that one.
+    env.case(["doctor", "-p", "org"])
+        .filter_regex(connect_ms, "directly in [N] ms")
+        .run()
+        .success()
+        .stdout("")
+        .stderr(format!(
+            "{config}      checking profile 'org' only, the one named\n{org}"
+        ));
+    env.case(["doctor", "dead"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr(format!(
+            "{config}      checking profile 'dead' only, the one named\n{dead}{}",
+            failed(6)
+        ));
+    env.case(["doctor"])
+        .env("AUTHTOOL_PROFILE", "org")
+        .filter_regex(connect_ms, "directly in [N] ms")
+        .run()
+        .success()
+        .stdout("")
+        .stderr(format!(
+            "{config}      checking profile 'org' only, named by $AUTHTOOL_PROFILE\n{org}"
+        ));
+    assert_eq!(server.request_count(), 0, "doctor sends no request");
 }
 
 #[test]
