@@ -164,7 +164,10 @@ pub struct Http {
     timeout: Duration,
     ca_file: Option<PathBuf>,
     allow_insecure_http: bool,
+    /// The client that follows the proxy variables, and the one that never
+    /// does (plain http to loopback: a proxy would see the secrets).
     client: OnceLock<reqwest::blocking::Client>,
+    direct: OnceLock<reqwest::blocking::Client>,
 }
 
 impl Http {
@@ -174,6 +177,7 @@ impl Http {
             ca_file: options.ca_file,
             allow_insecure_http: options.allow_insecure_http,
             client: OnceLock::new(),
+            direct: OnceLock::new(),
         }
     }
 
@@ -196,8 +200,12 @@ impl Http {
         }
     }
 
-    fn client(&self) -> Result<&reqwest::blocking::Client> {
-        if let Some(c) = self.client.get() {
+    /// The client that ignores the proxy variables (`direct`: plain http to
+    /// loopback), or the one that follows them as [`proxy::proxy_for`]
+    /// describes.
+    fn client(&self, direct: bool) -> Result<&reqwest::blocking::Client> {
+        let cell = if direct { &self.direct } else { &self.client };
+        if let Some(c) = cell.get() {
             return Ok(c);
         }
         // ring: a fraction of aws-lc's start-up cost. Ignore "already set".
@@ -207,6 +215,9 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeout)
             .timeout(self.timeout);
+        if direct {
+            builder = builder.no_proxy();
+        }
         if let Some(ca) = &self.ca_file {
             // reqwest's own words for a malformed PEM section, as when it
             // parsed the file itself.
@@ -220,7 +231,7 @@ impl Http {
         let client = builder
             .build()
             .map_err(|e| Error::network(format!("cannot set up HTTPS: {}", chain(&e))))?;
-        Ok(self.client.get_or_init(|| client))
+        Ok(cell.get_or_init(|| client))
     }
 
     /// Sends `req`, retrying transient failures, all within the profile
@@ -236,7 +247,11 @@ impl Http {
     /// Nothing else is retried: timeouts, TLS failures, malformed answers.
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.check_url(&req.url)?;
-        let client = self.client()?;
+        let proxy = proxy::proxy_for(&req.url);
+        let client = self.client(proxy == proxy::Proxy::Loopback)?;
+        if matches!(proxy, proxy::Proxy::Via { .. }) {
+            debug!("{}", proxy.describe(&req.url));
+        }
         let shown = req.redacted_url();
         let deadline = crate::timefmt::deadline(self.timeout);
         let mut attempt = 0;
@@ -400,6 +415,7 @@ mod tests {
             ca_file: None,
             allow_insecure_http: insecure,
             client: OnceLock::new(),
+            direct: OnceLock::new(),
         }
     }
 

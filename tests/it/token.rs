@@ -614,3 +614,38 @@ fn usage_errors_exit_2() {
              For more information, try '--help'.\n",
         );
 }
+
+#[test]
+fn plain_http_to_loopback_never_goes_through_a_proxy() {
+    // A plain-http forward proxy that counts what it is sent.
+    let proxy = FakeServer::start(org_fake());
+    let server = FakeServer::start(org_fake());
+    for token_url in [
+        server.token_url(),
+        server.token_url().replace("127.0.0.1", "localhost"),
+    ] {
+        let mut env = org_env_at(&token_url, "");
+        for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            env.set_env(var, proxy.url());
+            let ran = env.case(["token", "--no-cache"]).run();
+            ran.token(server.last_access_token().unwrap())
+                .success()
+                .stdout("[TOKEN]\n")
+                .stderr("");
+            env.remove_env(var);
+        }
+        // doctor says what token does.
+        env.set_env("HTTP_PROXY", proxy.url());
+        let ran = env.case(["doctor"]).run();
+        assert!(
+            ran.stderr_text().contains(
+                "proxy: plain http to loopback never goes through a proxy; connecting directly"
+            ),
+            "{}{}",
+            ran.stdout_text(),
+            ran.stderr_text()
+        );
+    }
+    assert_eq!(proxy.request_count(), 0);
+    assert_eq!(server.counters().logins, 8);
+}
