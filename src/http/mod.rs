@@ -187,12 +187,21 @@ impl Http {
         match url.scheme() {
             "https" => Ok(()),
             "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
-            "http" => Err(Error::config(format!(
-                "refusing to send credentials over plain http to {}",
-                url.host_str().unwrap_or("?")
-            ))
-            .hint("use an https:// URL")
-            .hint("or, if you really mean it, set allow_insecure_http = true in the profile")),
+            "http" => {
+                let host = url.host_str().unwrap_or("?");
+                let mut err = Error::config(format!(
+                    "refusing to send credentials over plain http to {host}"
+                ));
+                let name = host.to_ascii_lowercase();
+                if name.trim_end_matches('.') == "localhost" || name.ends_with(".localhost") {
+                    err = err.hint(
+                        "only 127.0.0.0/8, ::1 and `localhost` itself count as loopback: a resolver may send other names anywhere",
+                    );
+                }
+                Err(err.hint("use an https:// URL").hint(
+                    "or, if you really mean it, set allow_insecure_http = true in the profile",
+                ))
+            }
             other => Err(Error::config(format!(
                 "unsupported URL scheme `{other}` in {}; use https://",
                 redact_url(url)
@@ -214,7 +223,10 @@ impl Http {
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeout)
-            .timeout(self.timeout);
+            .timeout(self.timeout)
+            // `localhost` is loopback only when it resolves to loopback:
+            // never ask a resolver that may answer otherwise.
+            .resolve_to_addrs("localhost", &localhost_addrs(0));
         if direct {
             builder = builder.no_proxy();
         }
@@ -392,15 +404,24 @@ impl std::ops::Deref for ResponseWithHeaders {
     }
 }
 
-/// Whether `url`'s host is the local machine.
+/// What `localhost` resolves to, for requests and `doctor` alike: never
+/// what a resolver or `/etc/hosts` says.
+pub fn localhost_addrs(port: u16) -> [std::net::SocketAddr; 2] {
+    [
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)),
+        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+    ]
+}
+
+/// Whether `url`'s host is the local machine: a literal loopback address
+/// (127.0.0.0/8, `::1`) or exactly `localhost`, which requests resolve to
+/// 127.0.0.1 and `::1` themselves. Not `*.localhost` nor `localhost.`: a
+/// resolver may send those anywhere.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -426,6 +447,13 @@ mod tests {
         assert!(http(false).check_url(&u("http://127.0.0.1:8080/t")).is_ok());
         assert!(http(false).check_url(&u("http://[::1]/t")).is_ok());
         assert!(http(false).check_url(&u("http://localhost/t")).is_ok());
+        assert!(http(false).check_url(&u("http://LocalHost/t")).is_ok());
+        for name in ["evil.localhost", "localhost.", "a.localhost."] {
+            let err = http(false)
+                .check_url(&u(&format!("http://{name}:8080/t")))
+                .unwrap_err();
+            assert_eq!(err.kind, crate::Kind::Config, "{name}");
+        }
         let err = http(false).check_url(&u("http://x.example/t")).unwrap_err();
         assert_eq!(err.kind, crate::Kind::Config);
         assert!(http(true).check_url(&u("http://x.example/t")).is_ok());

@@ -649,3 +649,24 @@ fn plain_http_to_loopback_never_goes_through_a_proxy() {
     assert_eq!(proxy.request_count(), 0);
     assert_eq!(server.counters().logins, 8);
 }
+
+#[test]
+fn names_that_only_look_like_loopback_are_refused_before_any_connection() {
+    let server = FakeServer::start(org_fake());
+    let port = server.addr().port();
+    for host in ["evil.localhost", "localhost."] {
+        let env = org_env_at(&format!("http://{host}:{port}/oauth2/token"), "");
+        env.case(["token"])
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: refusing to send credentials over plain http to {host}\n\
+                 hint: only 127.0.0.0/8, ::1 and `localhost` itself count as loopback: a resolver may send other names anywhere\n\
+                 hint: use an https:// URL\n\
+                 hint: or, if you really mean it, set allow_insecure_http = true in the profile\n"
+            ));
+    }
+    assert_eq!(server.request_count(), 0);
+    assert_eq!(server.counters().logins, 0);
+}
