@@ -305,7 +305,7 @@ impl<'a> Session<'a> {
         debug!(
             "profile '{}': logging in at {}",
             self.profile.name,
-            self.provider().endpoint()
+            crate::providers::shown_url_text(&self.provider().endpoint())
         );
         let token = self.finish(self.provider().login(&self.ctx())?)?;
         self.store(&token)?;
@@ -352,7 +352,7 @@ impl<'a> Session<'a> {
         debug!(
             "profile '{}': logging in at {}",
             self.profile.name,
-            self.provider().endpoint()
+            crate::providers::shown_url_text(&self.provider().endpoint())
         );
         self.finish(self.provider().login(&self.ctx())?)
     }
@@ -548,7 +548,7 @@ impl<'a> Session<'a> {
             return Err(Error::network(format!(
                 "profile '{}': {} issued a token that claims to stay valid for more than 100 years; refusing it as a malformed answer",
                 self.profile.name,
-                self.provider().endpoint()
+                crate::providers::shown_url_text(&self.provider().endpoint())
             )));
         }
         Ok(token)

@@ -141,9 +141,15 @@ fn check_profile(report: &mut Report, profile: &Profile) {
     let name = &profile.name;
     let provider = profile.provider.provider();
     let endpoint = provider.endpoint();
-    let url = Url::parse(&endpoint)
-        .map_err(|e| Error::config(format!("the token URL `{endpoint}` is not a URL: {e}")));
-    let shown = url.as_ref().map_or(endpoint.clone(), redact_url);
+    let url = Url::parse(&endpoint).map_err(|e| {
+        Error::config(format!(
+            "the token URL `{}` is not a URL: {e}",
+            crate::providers::shown_url_text(&endpoint)
+        ))
+    });
+    let shown = url
+        .as_ref()
+        .map_or_else(|_| crate::providers::shown_url_text(&endpoint), redact_url);
     report.ok(
         &format!("profile '{name}'"),
         format!("valid ({}, token URL {shown})", provider.id()),

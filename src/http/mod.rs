@@ -164,7 +164,10 @@ pub struct Http {
     timeout: Duration,
     ca_file: Option<PathBuf>,
     allow_insecure_http: bool,
+    /// The client that follows the proxy variables, and the one that never
+    /// does (plain http to loopback: a proxy would see the secrets).
     client: OnceLock<reqwest::blocking::Client>,
+    direct: OnceLock<reqwest::blocking::Client>,
 }
 
 impl Http {
@@ -174,6 +177,7 @@ impl Http {
             ca_file: options.ca_file,
             allow_insecure_http: options.allow_insecure_http,
             client: OnceLock::new(),
+            direct: OnceLock::new(),
         }
     }
 
@@ -183,12 +187,21 @@ impl Http {
         match url.scheme() {
             "https" => Ok(()),
             "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
-            "http" => Err(Error::config(format!(
-                "refusing to send credentials over plain http to {}",
-                url.host_str().unwrap_or("?")
-            ))
-            .hint("use an https:// URL")
-            .hint("or, if you really mean it, set allow_insecure_http = true in the profile")),
+            "http" => {
+                let host = url.host_str().unwrap_or("?");
+                let mut err = Error::config(format!(
+                    "refusing to send credentials over plain http to {host}"
+                ));
+                let name = host.to_ascii_lowercase();
+                if name.trim_end_matches('.') == "localhost" || name.ends_with(".localhost") {
+                    err = err.hint(
+                        "only 127.0.0.0/8, ::1 and `localhost` itself count as loopback: a resolver may send other names anywhere",
+                    );
+                }
+                Err(err.hint("use an https:// URL").hint(
+                    "or, if you really mean it, set allow_insecure_http = true in the profile",
+                ))
+            }
             other => Err(Error::config(format!(
                 "unsupported URL scheme `{other}` in {}; use https://",
                 redact_url(url)
@@ -196,8 +209,12 @@ impl Http {
         }
     }
 
-    fn client(&self) -> Result<&reqwest::blocking::Client> {
-        if let Some(c) = self.client.get() {
+    /// The client that ignores the proxy variables (`direct`: plain http to
+    /// loopback), or the one that follows them as [`proxy::proxy_for`]
+    /// describes.
+    fn client(&self, direct: bool) -> Result<&reqwest::blocking::Client> {
+        let cell = if direct { &self.direct } else { &self.client };
+        if let Some(c) = cell.get() {
             return Ok(c);
         }
         // ring: a fraction of aws-lc's start-up cost. Ignore "already set".
@@ -206,7 +223,13 @@ impl Http {
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeout)
-            .timeout(self.timeout);
+            .timeout(self.timeout)
+            // `localhost` is loopback only when it resolves to loopback:
+            // never ask a resolver that may answer otherwise.
+            .resolve_to_addrs("localhost", &localhost_addrs(0));
+        if direct {
+            builder = builder.no_proxy();
+        }
         if let Some(ca) = &self.ca_file {
             // reqwest's own words for a malformed PEM section, as when it
             // parsed the file itself.
@@ -220,7 +243,7 @@ impl Http {
         let client = builder
             .build()
             .map_err(|e| Error::network(format!("cannot set up HTTPS: {}", chain(&e))))?;
-        Ok(self.client.get_or_init(|| client))
+        Ok(cell.get_or_init(|| client))
     }
 
     /// Sends `req`, retrying transient failures, all within the profile
@@ -237,7 +260,11 @@ impl Http {
     /// TLS failures, malformed answers.
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.check_url(&req.url)?;
-        let client = self.client()?;
+        let proxy = proxy::proxy_for(&req.url);
+        let client = self.client(proxy == proxy::Proxy::Loopback)?;
+        if matches!(proxy, proxy::Proxy::Via { .. }) {
+            debug!("{}", proxy.describe(&req.url));
+        }
         let shown = req.redacted_url();
         let deadline = crate::timefmt::deadline(self.timeout);
         let mut attempt = 0;
@@ -378,15 +405,24 @@ impl std::ops::Deref for ResponseWithHeaders {
     }
 }
 
-/// Whether `url`'s host is the local machine.
+/// What `localhost` resolves to, for requests and `doctor` alike: never
+/// what a resolver or `/etc/hosts` says.
+pub fn localhost_addrs(port: u16) -> [std::net::SocketAddr; 2] {
+    [
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)),
+        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+    ]
+}
+
+/// Whether `url`'s host is the local machine: a literal loopback address
+/// (127.0.0.0/8, `::1`) or exactly `localhost`, which requests resolve to
+/// 127.0.0.1 and `::1` themselves. Not `*.localhost` nor `localhost.`: a
+/// resolver may send those anywhere.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -401,6 +437,7 @@ mod tests {
             ca_file: None,
             allow_insecure_http: insecure,
             client: OnceLock::new(),
+            direct: OnceLock::new(),
         }
     }
 
@@ -411,6 +448,13 @@ mod tests {
         assert!(http(false).check_url(&u("http://127.0.0.1:8080/t")).is_ok());
         assert!(http(false).check_url(&u("http://[::1]/t")).is_ok());
         assert!(http(false).check_url(&u("http://localhost/t")).is_ok());
+        assert!(http(false).check_url(&u("http://LocalHost/t")).is_ok());
+        for name in ["evil.localhost", "localhost.", "a.localhost."] {
+            let err = http(false)
+                .check_url(&u(&format!("http://{name}:8080/t")))
+                .unwrap_err();
+            assert_eq!(err.kind, crate::Kind::Config, "{name}");
+        }
         let err = http(false).check_url(&u("http://x.example/t")).unwrap_err();
         assert_eq!(err.kind, crate::Kind::Config);
         assert!(http(true).check_url(&u("http://x.example/t")).is_ok());

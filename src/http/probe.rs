@@ -66,14 +66,20 @@ pub fn reach(
     )))
 }
 
+/// Connects to `host`, resolving `localhost` as requests do
+/// ([`super::localhost_addrs`]).
 fn connect(host: &str, port: u16, wait: Duration) -> Result<TcpStream> {
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            Error::network(format!("cannot resolve {host}: {e}"))
-                .hint("check the host name in the profile and your DNS settings")
-        })?
-        .collect();
+    let addrs: Vec<_> = if host.eq_ignore_ascii_case("localhost") {
+        super::localhost_addrs(port).to_vec()
+    } else {
+        (host, port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                Error::network(format!("cannot resolve {host}: {e}"))
+                    .hint("check the host name in the profile and your DNS settings")
+            })?
+            .collect()
+    };
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, wait) {

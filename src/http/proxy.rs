@@ -8,9 +8,12 @@ use url::Url;
 /// The proxy HTTPS requests to `url` go through, as reqwest picks it:
 /// `HTTPS_PROXY`/`HTTP_PROXY` by scheme, else `ALL_PROXY`, unless
 /// `NO_PROXY` matches the host (each upper case first, then lower case).
+/// Plain http to loopback never goes through a proxy: the proxy would
+/// see the request, secrets included, in clear.
 #[derive(Debug, PartialEq)]
 pub enum Proxy {
     None,
+    Loopback,
     Excluded { no_proxy: String },
     Via { var: &'static str, url: String },
 }
@@ -25,6 +28,9 @@ pub fn proxy_for(url: &Url) -> Proxy {
     // As reqwest does: behind CGI, HTTP_PROXY is a request header.
     if std::env::var_os("REQUEST_METHOD").is_some() {
         return Proxy::None;
+    }
+    if url.scheme() == "http" && super::is_loopback(url) {
+        return Proxy::Loopback;
     }
     let by_scheme = if url.scheme() == "https" {
         first(["HTTPS_PROXY", "https_proxy"])
@@ -50,6 +56,9 @@ impl Proxy {
         let host = url.host_str().unwrap_or("?");
         match self {
             Proxy::None => "no proxy variables apply; connecting directly".to_string(),
+            Proxy::Loopback => {
+                "plain http to loopback never goes through a proxy; connecting directly".to_string()
+            }
             Proxy::Excluded { no_proxy } => {
                 format!("NO_PROXY={no_proxy} excludes {host}; connecting directly")
             }

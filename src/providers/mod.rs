@@ -205,17 +205,69 @@ pub struct Presentation {
 // ---------------------------------------------------------------------------
 // Config helpers every vendor may use.
 
-/// Parses an http(s) URL written at the config `key`.
+/// Parses an http(s) URL written at the config `key`. A user name or
+/// password in it (`https://user:pass@host/`) is refused: it would be sent
+/// as a second `Authorization` header and shown wherever the URL is.
+/// Messages show the URL with its query values and user info hidden.
 pub(crate) fn parse_url(key: &'static str, text: &str) -> Result<Url, FieldError> {
-    let url = Url::parse(text)
-        .map_err(|e| FieldError::invalid(key, format!("`{text}` is not a valid URL: {e}")))?;
+    let url = Url::parse(text).map_err(|e| {
+        FieldError::invalid(
+            key,
+            format!("`{}` is not a valid URL: {e}", shown_url_text(text)),
+        )
+    })?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(FieldError::invalid(
             key,
-            format!("`{text}` must be an https:// URL"),
+            format!("`{}` must be an https:// URL", shown_url_text(text)),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(FieldError::invalid(
+            key,
+            format!(
+                "`{}` holds a user name or password (`user:password@`): authtool does not send credentials in URLs; remove it and give them with the profile's own keys (client_id, client_secret_env, …)",
+                shown_url_text(text)
+            ),
         ));
     }
     Ok(url)
+}
+
+/// A URL written in the config, as messages may show it: query values
+/// replaced by `***`, user info by `***@`, even when it does not parse.
+pub(crate) fn shown_url_text(text: &str) -> String {
+    if !text.contains(['?', '@']) {
+        return text.to_string();
+    }
+    if let Ok(mut url) = Url::parse(text)
+        && url.has_host()
+    {
+        if !url.username().is_empty() || url.password().is_some() {
+            let _ = url.set_password(None);
+            let _ = url.set_username("***");
+        }
+        return crate::http::redact_url(&url);
+    }
+    let (head, query) = match text.split_once('?') {
+        Some((head, _)) => (head, "?***"),
+        None => (text, ""),
+    };
+    let head = match head.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((authority, path)) => format!("{scheme}://{}/{path}", hide_userinfo(authority)),
+            None => format!("{scheme}://{}", hide_userinfo(rest)),
+        },
+        None => head.to_string(),
+    };
+    format!("{head}{query}")
+}
+
+fn hide_userinfo(authority: &str) -> String {
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    }
 }
 
 /// Parses a `base_url`: an http(s) URL that is only a scheme and host (and
@@ -236,7 +288,8 @@ pub(crate) fn parse_base_url(key: &'static str, text: &str, path: &str) -> Resul
         return Err(FieldError::invalid(
             key,
             format!(
-                "`{text}` must be only a scheme and host, like `{root}`: authtool appends `{path}` itself"
+                "`{}` must be only a scheme and host, like `{root}`: authtool appends `{path}` itself",
+                shown_url_text(text)
             ),
         ));
     }
@@ -301,6 +354,23 @@ pub(crate) fn test_response(status: u16, body: &str) -> crate::http::Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_urls_never_show_user_info_or_query_values() {
+        assert!(parse_url("token_url", "https://u:p@h/t").is_err());
+        assert!(parse_url("token_url", "https://u@h/t").is_err());
+        assert!(parse_url("token_url", "https://h/t?a=b").is_ok());
+        assert_eq!(
+            shown_url_text("https://u:p@h/t?a=b"),
+            "https://***@h/t?a=***"
+        );
+        assert_eq!(
+            shown_url_text("https://u:p@h:x/t?a=b"),
+            "https://***@h:x/t?***"
+        );
+        assert_eq!(shown_url_text("nonsense?k=v"), "nonsense?***");
+        assert_eq!(shown_url_text("https://h"), "https://h");
+    }
 
     #[test]
     fn registry_ids_are_unique() {

@@ -144,6 +144,21 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         .stderr("");
     assert_eq!(proxy.tunnels(), vec![target.clone()]);
 
+    // `-v` names the proxy a request goes through, its password hidden.
+    let with_password = proxy.url().replace("http://", "http://user:pw@");
+    env.set_env("HTTPS_PROXY", &with_password);
+    env.case(["-v", "token", "--no-cache"])
+        .run()
+        .success()
+        .stderr(
+            "authtool: profile 'org': cache bypassed; logging in\n\
+             authtool: HTTPS_PROXY=http://user:***@127.0.0.1:[PORT]/ is used for localhost\n\
+             authtool: POST https://localhost:[PORT]/oauth2/token (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n",
+        )
+        .hides(&["pw@"]);
+    assert_eq!(proxy.tunnels().len(), 2);
+
     // The lower-case spelling too.
     env.remove_env("HTTPS_PROXY")
         .set_env("https_proxy", proxy.url());
@@ -152,7 +167,7 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         .success()
         .stdout("[TOKEN]\n")
         .stderr("");
-    assert_eq!(proxy.tunnels().len(), 2);
+    assert_eq!(proxy.tunnels().len(), 3);
 
     // NO_PROXY names the host: straight there, the proxy sees nothing.
     env.set_env("NO_PROXY", "localhost");
@@ -161,8 +176,8 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         .success()
         .stdout("[TOKEN]\n")
         .stderr("");
-    assert_eq!(proxy.tunnels().len(), 2);
-    assert_eq!(server.counters().logins, 3);
+    assert_eq!(proxy.tunnels().len(), 3);
+    assert_eq!(server.counters().logins, 4);
 
     // A proxy that is down is a connection error that names the proxy
     // settings.
@@ -185,5 +200,5 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         .stderr("authtool: error: cannot connect to https://localhost:[PORT]/oauth2/token (after [N] attempts): client error (Connect): tunnel error: failed to create underlying connection: tcp connect error: Connection refused (os error 111)\n\
             hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)\n")
         .hides(&[ORG_SECRET]);
-    assert_eq!(server.counters().logins, 3);
+    assert_eq!(server.counters().logins, 4);
 }

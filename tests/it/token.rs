@@ -647,3 +647,100 @@ fn usage_errors_exit_2() {
              For more information, try '--help'.\n",
         );
 }
+
+#[test]
+fn plain_http_to_loopback_never_goes_through_a_proxy() {
+    // A plain-http forward proxy that counts what it is sent.
+    let proxy = FakeServer::start(org_fake());
+    let server = FakeServer::start(org_fake());
+    for token_url in [
+        server.token_url(),
+        server.token_url().replace("127.0.0.1", "localhost"),
+    ] {
+        let mut env = org_env_at(&token_url, "");
+        for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            env.set_env(var, proxy.url());
+            let ran = env.case(["token", "--no-cache"]).run();
+            ran.token(server.last_access_token().unwrap())
+                .success()
+                .stdout("[TOKEN]\n")
+                .stderr("");
+            env.remove_env(var);
+        }
+        // doctor says what token does.
+        env.set_env("HTTP_PROXY", proxy.url());
+        let ran = env.case(["doctor"]).run();
+        assert!(
+            ran.stderr_text().contains(
+                "proxy: plain http to loopback never goes through a proxy; connecting directly"
+            ),
+            "{}{}",
+            ran.stdout_text(),
+            ran.stderr_text()
+        );
+    }
+    assert_eq!(proxy.request_count(), 0);
+    assert_eq!(server.counters().logins, 8);
+}
+
+#[test]
+fn names_that_only_look_like_loopback_are_refused_before_any_connection() {
+    let server = FakeServer::start(org_fake());
+    let port = server.addr().port();
+    for host in ["evil.localhost", "localhost."] {
+        let env = org_env_at(&format!("http://{host}:{port}/oauth2/token"), "");
+        env.case(["token"])
+            .run()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: refusing to send credentials over plain http to {host}\n\
+                 hint: only 127.0.0.0/8, ::1 and `localhost` itself count as loopback: a resolver may send other names anywhere\n\
+                 hint: use an https:// URL\n\
+                 hint: or, if you really mean it, set allow_insecure_http = true in the profile\n"
+            ));
+    }
+    assert_eq!(server.request_count(), 0);
+    assert_eq!(server.counters().logins, 0);
+}
+
+#[test]
+fn token_urls_with_user_info_are_refused_and_queries_are_never_shown() {
+    // User info: a config error, located, the URL shown without it.
+    let mut env = TestEnv::new();
+    env.set_env("ORG_SECRET", ORG_SECRET);
+    env.write_config(&org_config(
+        "https://alice9:pa55@a.example/t?tenant=Q5ECRET",
+        "",
+    ));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:3: profile 'org': key `token_url`: `https://***@a.example/t?tenant=***` holds a user name or password (`user:password@`): authtool does not send credentials in URLs; remove it and give them with the profile's own keys (client_id, client_secret_env, …)\n\
+             hint: fix the file, then check it with `authtool config check`\n")
+        .hides(&["pa55", "Q5ECRET", "alice9"]);
+
+    // A query: its values are hidden in `-v` and in errors.
+    let server = FakeServer::start(org_fake());
+    let url = format!("{}?tenant=Q5ECRET", server.token_url());
+    let mut env = org_env_at(&url, "");
+    env.case(["-v", "token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: profile 'org': no cached token for this profile's current settings\n\
+             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token?tenant=***\n\
+             authtool: POST http://127.0.0.1:[PORT]/oauth2/token?tenant=*** (attempt 1)\n\
+             authtool: HTTP 400 ([SIZE] bytes)\n\
+             authtool: error: http://127.0.0.1:[PORT]/oauth2/token?tenant=*** answered HTTP 400: invalid_request (unexpected parameter `tenant`)\n")
+        .hides(&["Q5ECRET"]);
+    env.set_env("ORG_SECRET", "wrong");
+    env.case(["token", "--no-cache"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token?tenant=*** answered HTTP 401: invalid_client (client authentication failed: unknown client or wrong secret)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n")
+        .hides(&["Q5ECRET"]);
+}

@@ -188,6 +188,7 @@ fn connect_enterprise_environments_never_share_a_token() {
              authtool: profile 'ce': no cached token for this profile's current settings\n\
              authtool: profile 'ce': the cached token was issued for other settings; not using it\n\
              authtool: profile 'ce': logging in at [DEV_LOGIN]\n\
+             authtool: HTTPS_PROXY=http://127.0.0.1:[PORT]/ is used for lfs-connect-enterprise-api-dev-h7ekhqc6g0g2greg.centralus-01.azurewebsites.net\n\
              authtool: POST [DEV_LOGIN] (attempt 1)\n\
              [RETRIES]\n\
              authtool: error: cannot connect to [DEV_LOGIN] (after [N] attempts): client error (Connect): tunnel error: failed to create underlying connection: tcp connect error: Connection refused (os error 111)\n\

@@ -53,7 +53,7 @@ impl RequestSpec {
     pub fn new(method: Method, url: Url) -> RequestSpec {
         RequestSpec {
             method,
-            endpoint: url.to_string(),
+            endpoint: crate::http::redact_url(&url),
             url,
             query: Vec::new(),
             headers: Vec::new(),
