@@ -602,11 +602,13 @@ fn doctor_checks_one_line_each_and_sends_no_credentials() {
              ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
              ok    profile 'org': secret store (file): reachable; client_secret stored\n\
              ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
-             ok    profile 'org': proxy: no proxy variables apply; connecting directly\n\
+             ok    profile 'org': proxy: plain http to loopback never goes through a proxy; connecting directly\n\
              ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent\n");
     assert_eq!(server.request_count(), 0, "doctor sends no request");
 
-    // A proxy variable is reported, with its password hidden; NO_PROXY wins.
+    // Plain http to loopback never takes a proxy, whatever the variables
+    // say, and the proxy's password is never shown (NO_PROXY for remote
+    // URLs: tls::https_proxy_is_used_and_no_proxy_bypasses_it).
     env.case(["doctor"])
         .filter_regex(connect_ms, "directly in [N] ms")
         .env("HTTP_PROXY", "http://user:hunter2@proxy.invalid:3128")
@@ -618,7 +620,7 @@ fn doctor_checks_one_line_each_and_sends_no_credentials() {
              ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)\n\
              ok    profile 'org': secret store (file): reachable; client_secret stored\n\
              ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)\n\
-             ok    profile 'org': proxy: NO_PROXY=127.0.0.1 excludes 127.0.0.1; connecting directly\n\
+             ok    profile 'org': proxy: plain http to loopback never goes through a proxy; connecting directly\n\
              ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent\n")
         .hides(&["hunter2"]);
 
@@ -637,7 +639,7 @@ ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/t)
 ok    profile 'org': secret store (file): reachable (no secret of this profile comes from it)
 warn  profile 'org': client_secret: $NOPE (from `client_secret_env`) is not set
 ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
-ok    profile 'org': proxy: no proxy variables apply; connecting directly
+ok    profile 'org': proxy: plain http to loopback never goes through a proxy; connecting directly
 FAIL  profile 'org': reachable: cannot connect to 127.0.0.1:[PORT]: Connection refused (os error 111)
       hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)
 authtool: error: doctor: 1 of 7 checks failed
@@ -692,13 +694,13 @@ fn doctor_checks_every_profile_unless_one_is_named() {
     let org = "ok    profile 'org': valid (oauth2, token URL http://127.0.0.1:[PORT]/oauth2/token)
 ok    profile 'org': secret store (file): reachable (no secret of this profile comes from it)
 ok    profile 'org': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
-ok    profile 'org': proxy: no proxy variables apply; connecting directly
+ok    profile 'org': proxy: plain http to loopback never goes through a proxy; connecting directly
 ok    profile 'org': reachable: TCP connect to 127.0.0.1:[PORT] directly in [N] ms; plain http, no TLS; nothing sent
 ";
     let dead = "ok    profile 'dead': valid (oauth2, token URL http://127.0.0.1:[PORT]/t)
 ok    profile 'dead': secret store (file): reachable (no secret of this profile comes from it)
 ok    profile 'dead': trust roots: not used: the token URL is plain http (loopback or allow_insecure_http)
-ok    profile 'dead': proxy: no proxy variables apply; connecting directly
+ok    profile 'dead': proxy: plain http to loopback never goes through a proxy; connecting directly
 FAIL  profile 'dead': reachable: cannot connect to 127.0.0.1:[PORT]: Connection refused (os error 111)
       hint: check the URL, your network and proxy settings (HTTPS_PROXY, NO_PROXY)
 ";
