@@ -344,3 +344,21 @@ fn endless_or_huge_files_are_refused() {
         "authtool: error: refusing to use [ROOT]/config/authtool/config.toml: it is larger than 1048576 bytes, the most authtool reads\nhint: check that it is the config file you meant\n",
     );
 }
+
+/// Issue 17 (9): a secret over the 1 MiB `--secret-stdin` reads is refused,
+/// not silently cut short.
+#[test]
+fn login_refuses_a_secret_stdin_larger_than_it_reads() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.write_config(&org_profile(&server.token_url(), ""));
+    let secret = "s".repeat(1024 * 1024 + 10);
+    env.case(["login", "org", "--secret-stdin"])
+        .stdin(format!("{secret}\n"))
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org': --secret-stdin: the input is larger than 1 MiB, the most authtool reads; nothing was stored\nhint: give one secret per line, each as the provider issued it\n",
+        );
+}
