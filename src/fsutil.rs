@@ -119,6 +119,11 @@ fn open_checked(
             path.display()
         )
     };
+    let verb = if what == "lock file " { "open" } else { "read" };
+    let cannot = |e: &std::io::Error| {
+        let kind = if own { Kind::Internal } else { Kind::Config };
+        Error::new(kind, format!("cannot {verb} {what}{}: {e}", path.display()))
+    };
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -126,7 +131,7 @@ fn open_checked(
             // A link not followed (ELOOP), a FIFO without a reader (ENXIO)…
             if let Ok(meta) = fs::symlink_metadata(path) {
                 let t = meta.file_type();
-                if (own && t.is_symlink()) || !(t.is_file() || t.is_symlink()) {
+                if (own && t.is_symlink()) || !(t.is_file() || t.is_symlink() || t.is_dir()) {
                     let err = refuse(
                         path,
                         &format!("it is {}, not a regular file", kind_of(&meta)),
@@ -134,16 +139,17 @@ fn open_checked(
                     return Err(if own { err.hint(remove_hint()) } else { err });
                 }
             }
-            let kind = if own { Kind::Internal } else { Kind::Config };
-            return Err(Error::new(
-                kind,
-                format!("cannot read {what}{}: {e}", path.display()),
-            ));
+            return Err(cannot(&e));
         }
     };
     let meta = file
         .metadata()
         .map_err(|e| Error::internal(format!("cannot inspect {what}{}: {e}", path.display())))?;
+    // A directory fails as reading one always did (EISDIR).
+    #[cfg(unix)]
+    if meta.is_dir() {
+        return Err(cannot(&std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
     if !meta.is_file() {
         let err = refuse(
             path,
