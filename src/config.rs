@@ -269,12 +269,15 @@ pub struct Config {
     raw: BTreeMap<String, toml::Table>,
 }
 
+/// The largest config file authtool reads.
+const MAX_CONFIG: u64 = 1024 * 1024;
+
 impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let bytes = match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
+            Ok(Some(b)) => b,
+            Ok(None) => {
                 return Err(Error::config(format!(
                     "config file {} does not exist",
                     path.display()
@@ -285,12 +288,7 @@ impl Config {
                     envvars::CONFIG
                 )));
             }
-            Err(e) => {
-                return Err(Error::config(format!(
-                    "cannot read config file {}: {e}",
-                    path.display()
-                )));
-            }
+            Err(e) => return Err(e),
         };
         let source = String::from_utf8(bytes).map_err(|e| {
             Error::config(format!(

@@ -1,14 +1,26 @@
 //! Files written the safe way: private directories (0700), private files
 //! (0600), atomic replacement (temp file in the same directory + rename),
 //! and cross-process locks on a separate lock file.
+//!
+//! Every file authtool reads or locks is opened here, the same safe way:
+//! never blocking (`O_NONBLOCK`), only regular files, and reads capped.
+//! Its own files (cache, markers, locks, the `file` store) are also opened
+//! without following a symbolic link (`O_NOFOLLOW`) and must be owned by
+//! the user; its directories must not be writable by group or others (as
+//! ssh does with `~/.ssh`): one the user owns is repaired, another refused.
 
-use crate::error::{Error, Result};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use crate::error::{Error, Kind, Result};
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Creates `dir` (and parents) with mode 0700 where it is created.
+/// The most authtool reads of one of its own files (cache, marker, store).
+pub const MAX_OWN_FILE: u64 = 16 * 1024 * 1024;
+
+/// Creates `dir` (and parents) with mode 0700 where it is created. An
+/// existing `dir` must be owned by the user; one writable by group or
+/// others is set back to 0700.
 pub fn private_dir(dir: &Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -19,7 +31,181 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     }
     builder
         .create(dir)
-        .map_err(|e| Error::internal(format!("cannot create directory {}: {e}", dir.display())))
+        .map_err(|e| Error::internal(format!("cannot create directory {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = fs::metadata(dir)
+            .map_err(|e| Error::internal(format!("cannot inspect {}: {e}", dir.display())))?;
+        let me = euid();
+        if meta.uid() != me {
+            return Err(refuse(
+                dir,
+                &format!("it is owned by uid {}, not by you (uid {me})", meta.uid()),
+            )
+            .hint(format!(
+                "remove it (`rm -r {}`): authtool creates it again, private",
+                dir.display()
+            )));
+        }
+        if meta.mode() & 0o022 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+                Error::config(format!(
+                    "the directory {} is writable by others and cannot be made private: {e}",
+                    dir.display()
+                ))
+                .hint(format!("run `chmod 700 {}`", dir.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// authtool will not use `path`, for the reason `why` (exit 2).
+fn refuse(path: &Path, why: &str) -> Error {
+    Error::config(format!("refusing to use {}: {why}", path.display()))
+}
+
+/// What a file that is not a regular file is, in words.
+fn kind_of(meta: &Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens `path` with `options`, never blocking and, when `own`, never
+/// following a symbolic link; then checks that it is a regular file and,
+/// when `own`, that the user owns it (a file others may read is set back to
+/// 0600). `Ok(None)`: it does not exist.
+fn open_checked(
+    path: &Path,
+    options: &mut OpenOptions,
+    own: bool,
+    what: &str,
+) -> Result<Option<(File, Metadata)>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = if own { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
+    }
+    let remove_hint = || {
+        format!(
+            "remove it (`rm {}`): authtool creates its own files again",
+            path.display()
+        )
+    };
+    let verb = if what == "lock file " { "open" } else { "read" };
+    let cannot = |e: &std::io::Error| {
+        let kind = if own { Kind::Internal } else { Kind::Config };
+        Error::new(kind, format!("cannot {verb} {what}{}: {e}", path.display()))
+    };
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            // A link not followed (ELOOP), a FIFO without a reader (ENXIO)…
+            if let Ok(meta) = fs::symlink_metadata(path) {
+                let t = meta.file_type();
+                if (own && t.is_symlink()) || !(t.is_file() || t.is_symlink() || t.is_dir()) {
+                    let err = refuse(
+                        path,
+                        &format!("it is {}, not a regular file", kind_of(&meta)),
+                    );
+                    return Err(if own { err.hint(remove_hint()) } else { err });
+                }
+            }
+            return Err(cannot(&e));
+        }
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::internal(format!("cannot inspect {what}{}: {e}", path.display())))?;
+    // A directory fails as reading one always did (EISDIR).
+    #[cfg(unix)]
+    if meta.is_dir() {
+        return Err(cannot(&std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    if !meta.is_file() {
+        let err = refuse(
+            path,
+            &format!("it is {}, not a regular file", kind_of(&meta)),
+        );
+        return Err(if own { err.hint(remove_hint()) } else { err });
+    }
+    #[cfg(unix)]
+    if own {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let me = euid();
+        if meta.uid() != me {
+            return Err(refuse(
+                path,
+                &format!("it is owned by uid {}, not by you (uid {me})", meta.uid()),
+            )
+            .hint(remove_hint()));
+        }
+        if meta.mode() & 0o077 != 0 {
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| {
+                    Error::internal(format!("cannot make {} private: {e}", path.display()))
+                })?;
+        }
+    }
+    Ok(Some((file, meta)))
+}
+
+/// Reads `path`, which may not exist (`Ok(None)`), at most `limit` bytes:
+/// a regular file only, never blocking. `own`: one of authtool's own files
+/// (see the module docs). `what` names it in errors (`"config file "`).
+pub fn read_limited(path: &Path, limit: u64, own: bool, what: &str) -> Result<Option<Vec<u8>>> {
+    let Some((file, meta)) = open_checked(path, OpenOptions::new().read(true), own, what)? else {
+        return Ok(None);
+    };
+    let too_big = || {
+        refuse(
+            path,
+            &format!("it is larger than {limit} bytes, the most authtool reads"),
+        )
+        .hint(format!(
+            "check that it is the {}you meant",
+            if what.is_empty() { "file " } else { what }
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::internal(format!("cannot read {what}{}: {e}", path.display())))?;
+    if data.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(Some(data))
 }
 
 /// Writes `data` to `path` atomically with mode 0600: a crash leaves
@@ -65,16 +251,9 @@ fn remove_stale_temps(dir: &Path) {
     }
 }
 
-/// Reads a file that may legitimately not exist yet.
+/// Reads one of authtool's own files, which may legitimately not exist yet.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(data) => Ok(Some(data)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::internal(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
+    read_limited(path, MAX_OWN_FILE, true, "")
 }
 
 /// Removes a file, ignoring "not found". Returns whether it existed.
@@ -110,9 +289,8 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let file = options
-        .open(path)
-        .map_err(|e| Error::internal(format!("cannot open lock file {}: {e}", path.display())))?;
+    let (file, _) = open_checked(path, &mut options, true, "lock file ")?
+        .ok_or_else(|| Error::internal(format!("cannot open lock file {}", path.display())))?;
     let deadline = crate::timefmt::deadline(wait);
     let mut pause = Duration::from_millis(2);
     loop {
@@ -130,8 +308,10 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err(fs::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(path)
+                let holder = read_limited(path, 64, true, "")
                     .ok()
+                    .flatten()
+                    .and_then(|t| String::from_utf8(t).ok())
                     .and_then(|t| t.trim().parse::<u32>().ok());
                 let who = holder.map_or("another authtool process".to_string(), |pid| {
                     format!("authtool process {pid}")

@@ -318,6 +318,10 @@ impl<'a> Session<'a> {
         let wait =
             (self.profile.common.timeout.saturating_mul(2)).saturating_add(Duration::from_secs(5));
         fsutil::lock(&self.lock_file, wait).map_err(|e| {
+            // Only a wait that timed out is about another process.
+            if e.kind != crate::Kind::Network {
+                return e;
+            }
             e.context(format_args!(
                 "profile '{}': another authtool process is renewing its token",
                 self.profile.name

@@ -134,9 +134,21 @@ fn keys(names: &[SecretName]) -> String {
 fn read_stdin(profile: &Profile, wanted: &[SecretName]) -> Result<Vec<Secret>> {
     let mut raw = Vec::new();
     std::io::stdin()
-        .take(MAX_STDIN)
+        .take(MAX_STDIN + 1)
         .read_to_end(&mut raw)
         .map_err(|e| Error::internal(format!("cannot read stdin: {e}")))?;
+    if raw.len() as u64 > MAX_STDIN {
+        // Refused rather than cut short. Wiped as a Secret is (volatile
+        // writes), once zeroed to be valid UTF-8.
+        raw.fill(0);
+        drop(Secret::new(String::from_utf8(raw).unwrap_or_default()));
+        return Err(Error::config(format!(
+            "profile '{}': --secret-stdin: the input is larger than {} MiB, the most authtool reads; nothing was stored",
+            profile.name,
+            MAX_STDIN / (1024 * 1024)
+        ))
+        .hint("give one secret per line, each as the provider issued it"));
+    }
     let text = Secret::new(
         String::from_utf8(raw)
             .map_err(|_| Error::config("--secret-stdin: the input is not UTF-8 text"))?,

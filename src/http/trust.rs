@@ -9,14 +9,23 @@ use rustls::pki_types::pem::{self, PemObject};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The largest `ca_file` authtool reads (a full public bundle is ~250 KB).
+const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
+
 /// The certificates of `ca_file`: it must be readable, PEM, and hold at
 /// least one. `pem_error` words a malformed PEM section.
 pub fn ca_certificates(
     ca_file: &Path,
     pem_error: impl Fn(&pem::Error) -> String,
 ) -> Result<Vec<CertificateDer<'static>>> {
-    let pem = std::fs::read(ca_file)
-        .map_err(|e| Error::config(format!("cannot read ca_file {}: {e}", ca_file.display())))?;
+    let pem =
+        crate::fsutil::read_limited(ca_file, MAX_CA_FILE, false, "ca_file ")?.ok_or_else(|| {
+            Error::config(format!(
+                "cannot read ca_file {}: {}",
+                ca_file.display(),
+                std::io::Error::from_raw_os_error(libc::ENOENT)
+            ))
+        })?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| not_pem(ca_file, pem_error(&e)))?;

@@ -154,3 +154,211 @@ fn failures_with_verbose_output_show_no_secret() {
         );
     }
 }
+
+/// Issue 17 (1): a lock file planted as a symbolic link is refused, never
+/// followed: the file it points to keeps its contents.
+#[cfg(unix)]
+#[test]
+fn lock_files_planted_as_symlinks_are_refused_not_followed() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let important = env.write_file("important.txt", "keep me\n");
+    let tokens = env.cache_dir().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    std::os::unix::fs::symlink(&important, tokens.join("org.lock")).unwrap();
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/cache/authtool/tokens/org.lock: it is a symbolic link, not a regular file\nhint: remove it (`rm [ROOT]/cache/authtool/tokens/org.lock`): authtool creates its own files again\n",
+    );
+    assert_eq!(std::fs::read_to_string(&important).unwrap(), "keep me\n");
+
+    // The same for the lock of the `file` secret store.
+    std::fs::remove_file(tokens.join("org.lock")).unwrap();
+    std::fs::create_dir_all(env.data_dir()).unwrap();
+    std::os::unix::fs::symlink(&important, env.data_dir().join("secrets.lock")).unwrap();
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/data/authtool/secrets.lock: it is a symbolic link, not a regular file\nhint: remove it (`rm [ROOT]/data/authtool/secrets.lock`): authtool creates its own files again\n",
+    );
+    assert_eq!(std::fs::read_to_string(&important).unwrap(), "keep me\n");
+    assert_eq!(server.counters().token_requests, 1);
+}
+
+/// Issue 17 (2): a cache directory others can write to is made private
+/// again; a cache file another user planted there is refused, not served.
+#[cfg(unix)]
+#[test]
+fn open_cache_directories_are_repaired_and_foreign_cache_files_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let tokens = env.cache_dir().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o777)).unwrap();
+    env.case(["token", "-p", "org"]).run().success().stderr("");
+    assert_eq!(mode(&tokens), 0o700);
+
+    // Another user (nobody) drops a cache file with the right fingerprint.
+    let file = tokens.join("org.json");
+    let real = std::fs::read_to_string(&file).unwrap();
+    let token = env.token_json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let planted = real.replace(&token, "ATTACKER-TOKEN");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, planted).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Changing a file's owner takes root (the tests run as root here).
+    if std::os::unix::fs::chown(&file, Some(65534), Some(65534)).is_err() {
+        eprintln!("skipped the foreign-owner half: chown needs root");
+        return;
+    }
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/cache/authtool/tokens/org.json: it is owned by uid 65534, not by you (uid 0)\nhint: remove it (`rm [ROOT]/cache/authtool/tokens/org.json`): authtool creates its own files again\n",
+    );
+}
+
+/// Issue 17 (2): a cache file the user owns but others may read is made
+/// private again, and still served.
+#[cfg(unix)]
+#[test]
+fn cache_files_readable_by_others_are_made_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.case(["token", "-p", "org"]).run().success();
+    let file = env.cache_dir().join("tokens/org.json");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.case(["token", "-p", "org"]).run().success().stderr("");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(server.counters().token_requests, 1);
+}
+
+/// `token -p org` fails with exit 2, nothing on stdout and `stderr`.
+#[cfg(unix)]
+#[track_caller]
+fn token_is_refused(env: &TestEnv, stderr: &str) {
+    env.case(["token", "-p", "org"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(stderr);
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Issue 17 (8): FIFOs where authtool expects its files never block (each
+/// run is bounded by the case builder's 60 s timeout, so a hang fails).
+#[cfg(unix)]
+#[test]
+fn fifos_in_place_of_files_are_refused_without_blocking() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let tokens = env.cache_dir().join("tokens");
+
+    // The cache file.
+    mkfifo(&tokens.join("org.json"));
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/cache/authtool/tokens/org.json: it is a FIFO, not a regular file\nhint: remove it (`rm [ROOT]/cache/authtool/tokens/org.json`): authtool creates its own files again\n",
+    );
+    std::fs::remove_file(tokens.join("org.json")).unwrap();
+
+    // The marker of a refresh in flight: ignored, then replaced.
+    mkfifo(&tokens.join("org.refreshing"));
+    env.case(["token", "-p", "org"]).run().success().stderr("");
+
+    // The `file` secret store.
+    std::fs::remove_dir_all(env.data_dir()).unwrap();
+    mkfifo(&env.data_dir().join("secrets.json"));
+    env.case(["refresh", "org"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: refusing to use [ROOT]/data/authtool/secrets.json: it is a FIFO, not a regular file\nhint: remove it (`rm [ROOT]/data/authtool/secrets.json`): authtool creates its own files again\n",
+        );
+
+    // The config.
+    std::fs::remove_file(env.config_path()).unwrap();
+    mkfifo(&env.config_path());
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/config/authtool/config.toml: it is a FIFO, not a regular file\n",
+    );
+}
+
+/// Issue 17 (8): reads are capped: a config, cache file or CA file that is
+/// `/dev/zero` (or just huge) is refused, memory does not grow.
+#[cfg(unix)]
+#[test]
+fn endless_or_huge_files_are_refused() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let tokens = env.cache_dir().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tokens.join("org.json")).unwrap();
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/cache/authtool/tokens/org.json: it is a symbolic link, not a regular file\nhint: remove it (`rm [ROOT]/cache/authtool/tokens/org.json`): authtool creates its own files again\n",
+    );
+    std::fs::remove_file(tokens.join("org.json")).unwrap();
+
+    // A CA file.
+    env.write_config(&org_config(
+        &server.token_url(),
+        "ca_file = \"/dev/zero\"\n",
+    ));
+    env.case(["token", "-p", "org"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: refusing to use /dev/zero: it is a device, not a regular file\n");
+
+    // The config, endless then huge.
+    std::fs::remove_file(env.config_path()).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", env.config_path()).unwrap();
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/config/authtool/config.toml: it is a device, not a regular file\n",
+    );
+    std::fs::remove_file(env.config_path()).unwrap();
+    let huge = format!(
+        "{}{}",
+        "# padding\n".repeat(200_000),
+        org_config(&server.token_url(), "")
+    );
+    env.write_config(&huge);
+    token_is_refused(
+        &env,
+        "authtool: error: refusing to use [ROOT]/config/authtool/config.toml: it is larger than 1048576 bytes, the most authtool reads\nhint: check that it is the config file you meant\n",
+    );
+}
+
+/// Issue 17 (9): a secret over the 1 MiB `--secret-stdin` reads is refused,
+/// not silently cut short.
+#[test]
+fn login_refuses_a_secret_stdin_larger_than_it_reads() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.write_config(&org_profile(&server.token_url(), ""));
+    let secret = "s".repeat(1024 * 1024 + 10);
+    env.case(["login", "org", "--secret-stdin"])
+        .stdin(format!("{secret}\n"))
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org': --secret-stdin: the input is larger than 1 MiB, the most authtool reads; nothing was stored\nhint: give one secret per line, each as the provider issued it\n",
+        );
+}
