@@ -101,6 +101,11 @@ pub fn fingerprint(provider: &dyn Provider) -> String {
     out
 }
 
+/// Whether `path` is a directory itself (not a symlink to one).
+fn is_dir(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// A file name for a profile: safe characters kept, others %-escaped.
 fn file_stem(profile: &str) -> String {
     let mut out = String::new();
@@ -555,7 +560,40 @@ impl<'a> Session<'a> {
 
     /// Records, before sending it, that a refresh with `rt` is in flight.
     fn mark_refresh_pending(&self, rt: &Secret) -> Result<()> {
-        fsutil::write_atomic(&self.pending_file, pending_mark(rt).as_bytes())
+        let mark = pending_mark(rt);
+        match fsutil::write_atomic(&self.pending_file, mark.as_bytes()) {
+            Err(_) if self.replace_directory(&self.pending_file, "refresh marker") => {
+                fsutil::write_atomic(&self.pending_file, mark.as_bytes())
+            }
+            other => other,
+        }
+    }
+
+    /// After a write to `path` failed: when `path` is a directory (a
+    /// damaged cache), warns and removes it if it is empty; returns whether
+    /// the write can be tried again.
+    fn replace_directory(&self, path: &std::path::Path, what: &str) -> bool {
+        if !is_dir(path) {
+            return false;
+        }
+        match std::fs::remove_dir(path) {
+            Ok(()) => {
+                crate::warn!(
+                    "profile '{}': replaced the damaged {what} {} (a directory, not a file)",
+                    self.profile.name,
+                    path.display()
+                );
+                true
+            }
+            Err(e) => {
+                crate::warn!(
+                    "profile '{}': the {what} {} is a directory, not a file, and cannot be removed ({e}); remove it",
+                    self.profile.name,
+                    path.display()
+                );
+                false
+            }
+        }
     }
 
     fn clear_refresh_pending(&self) {
@@ -647,7 +685,19 @@ impl<'a> Session<'a> {
     fn load_entry(&self) -> Result<Option<Entry>> {
         let bytes = match self.profile.common.token_cache {
             TokenCache::None => return Ok(None),
-            TokenCache::File => fsutil::read_optional(&self.cache_file)?,
+            TokenCache::File => match fsutil::read_optional(&self.cache_file) {
+                Ok(bytes) => bytes,
+                // Checked only on failure: the cached path stays one read.
+                Err(_) if is_dir(&self.cache_file) => {
+                    crate::warn!(
+                        "profile '{}': ignoring the damaged token cache {} (a directory, not a file)",
+                        self.profile.name,
+                        self.cache_file.display()
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
             TokenCache::Keyring => self
                 .secrets
                 .store()?
@@ -706,7 +756,17 @@ impl<'a> Session<'a> {
             .map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
         match self.profile.common.token_cache {
             TokenCache::None => {}
-            TokenCache::File => fsutil::write_atomic(&self.cache_file, &data)?,
+            TokenCache::File => {
+                if let Err(e) = fsutil::write_atomic(&self.cache_file, &data) {
+                    if self.replace_directory(&self.cache_file, "token cache") {
+                        fsutil::write_atomic(&self.cache_file, &data)?;
+                    } else if !is_dir(&self.cache_file) {
+                        return Err(e);
+                    }
+                    // Else a directory that stays: the token is served
+                    // uncached (warned).
+                }
+            }
             TokenCache::Keyring => self.secrets.store()?.set(
                 &self.cache_account(),
                 &Secret::new(String::from_utf8_lossy(&data).into_owned()),
