@@ -170,8 +170,22 @@ pub struct Common {
     pub env: BTreeMap<String, String>,
 }
 
+/// The longest profile name: its cache files' names (escaped, up to three
+/// bytes a byte, plus `.refreshing`) must fit the usual 255-byte limit.
+pub const MAX_PROFILE_NAME: usize = 64;
+
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+impl CommonWire {
+    /// Why `timeout` is unusable, if it is: 0 would fail every request.
+    fn invalid_timeout(&self) -> Option<&'static str> {
+        self.timeout
+            .as_ref()
+            .filter(|t| t.0.is_zero())
+            .map(|_| "`timeout` must be more than 0s (every request would time out at once)")
+    }
+}
 
 impl Common {
     fn merge(profile: CommonWire, defaults: &CommonWire) -> Common {
@@ -324,6 +338,9 @@ impl Config {
             None,
             toml::Value::Table(wire.defaults),
         )?;
+        if let Some(message) = defaults.invalid_timeout() {
+            return Err(located_error(path, &source, None, Some("timeout"), message));
+        }
         Ok(Config {
             path: path.to_path_buf(),
             source,
@@ -401,6 +418,15 @@ impl Config {
         let located = |key: Option<&str>, message: String| {
             located_error(&self.path, &self.source, Some(name), key, &message)
         };
+        if name.len() > MAX_PROFILE_NAME {
+            return Err(located(
+                None,
+                format!(
+                    "the profile name is {} bytes long; at most {MAX_PROFILE_NAME} (it names the profile's cache files)",
+                    name.len()
+                ),
+            ));
+        }
 
         let mut common = toml::Table::new();
         let mut secret_keys = toml::Table::new();
@@ -420,6 +446,9 @@ impl Config {
             Some(name),
             toml::Value::Table(common),
         )?;
+        if let Some(message) = common_wire.invalid_timeout() {
+            return Err(located(Some("timeout"), message.to_string()));
+        }
         let common = Common::merge(common_wire, &self.defaults);
 
         let provider_id = match rest.remove("provider") {

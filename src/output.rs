@@ -107,13 +107,17 @@ pub fn render(format: Format, view: &View, newline: bool) -> Result<String> {
 }
 
 fn query_only(view: &View) -> Error {
+    query_only_error(view.profile, view.provider)
+}
+
+/// `header` for a provider that passes the token as a query parameter:
+/// refused before any request is made.
+pub fn query_only_error(profile: &str, provider: &str) -> Error {
     Error::config(format!(
-        "profile '{}' ({}) passes the token as a URL query parameter, not a header",
-        view.profile, view.provider
+        "profile '{profile}' ({provider}) passes the token as a URL query parameter, not a header"
     ))
     .hint(format!(
-        "use `authtool token --format query -p {}` and append it to the URL (or --format curl for curl -K -)",
-        view.profile
+        "use `authtool token --format query -p {profile}` and append it to the URL (or --format curl for curl -K -)"
     ))
 }
 

@@ -51,6 +51,10 @@ const CACHE_VERSION: u32 = 1;
 /// The default margin: min(5 min, 10 % of the token's lifetime).
 const DEFAULT_MARGIN_CAP: u64 = 300;
 
+/// A token issued this recently that another process stored while we
+/// waited for the lock is its renewal, not an old cached one.
+const RECENT_SECS: u64 = 60;
+
 /// What the caller asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Want {
@@ -97,6 +101,11 @@ pub fn fingerprint(provider: &dyn Provider) -> String {
     out
 }
 
+/// Whether `path` is a directory itself (not a symlink to one).
+fn is_dir(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// A file name for a profile: safe characters kept, others %-escaped.
 fn file_stem(profile: &str) -> String {
     let mut out = String::new();
@@ -112,15 +121,20 @@ fn file_stem(profile: &str) -> String {
 }
 
 /// The refresh margin of `token`: the configured one, else min(5 min,
-/// 10 % of the token's lifetime).
+/// 10 % of the token's lifetime); a margin not shorter than the token's
+/// lifetime cannot be honoured and is 0 (the token is served until it
+/// expires). The one place the margin is clamped: [`renew_at`] and
+/// [`renewal_reason`] both use it, so they never disagree.
 pub fn margin_secs(token: &TokenSet, configured: Option<Duration>) -> u64 {
-    configured.map(|d| d.as_secs()).unwrap_or_else(|| {
-        let lifetime = token
-            .expires_at
-            .unwrap_or(token.issued_at)
-            .saturating_sub(token.issued_at);
-        (lifetime / 10).min(DEFAULT_MARGIN_CAP)
-    })
+    let lifetime = token
+        .expires_at
+        .unwrap_or(token.issued_at)
+        .saturating_sub(token.issued_at);
+    match configured {
+        Some(d) if d.as_secs() < lifetime => d.as_secs(),
+        Some(_) => 0,
+        None => (lifetime / 10).min(DEFAULT_MARGIN_CAP),
+    }
 }
 
 /// When `token` stops being served from the cache: its expiry minus the
@@ -130,12 +144,18 @@ pub fn margin_secs(token: &TokenSet, configured: Option<Duration>) -> u64 {
 /// exactly when authtool would renew.
 pub fn renew_at(token: &TokenSet, configured: Option<Duration>) -> Option<u64> {
     let at = token.expires_at?;
-    let margin = margin_secs(token, configured);
-    Some(if margin < at.saturating_sub(token.issued_at) {
-        at - margin
-    } else {
-        at
-    })
+    Some(at - margin_secs(token, configured))
+}
+
+/// The error for a token the server issued already expired: its clock (or
+/// ours) is wrong, and serving the token would only fail at the API.
+fn expired_on_arrival(name: &str, token: &TokenSet, now: u64) -> Error {
+    let at = token.expires_at.unwrap_or(now);
+    Error::network(format!(
+        "profile '{name}': the server issued a token that had already expired on arrival (expired {} ago)",
+        human_secs(now.saturating_sub(at))
+    ))
+    .hint("check this machine's clock and the server's (a token with `expires_in` 0 or a JWT `exp` in the past)")
 }
 
 /// Why a token must be renewed, or `None` if it is fresh enough.
@@ -239,7 +259,12 @@ impl<'a> Session<'a> {
         let name = &self.profile.name;
         if want.no_cache || self.profile.common.token_cache == TokenCache::None {
             debug!("profile '{name}': cache bypassed; logging in");
-            return self.finish(self.provider().login(&self.ctx())?);
+            let token = self.finish(self.provider().login(&self.ctx())?)?;
+            let now = timefmt::now();
+            if token.expires_at.is_some_and(|at| at <= now) {
+                return Err(expired_on_arrival(name, &token, now));
+            }
+            return Ok(token);
         }
         let now = timefmt::now();
         let seen = self.load()?;
@@ -267,16 +292,24 @@ impl<'a> Session<'a> {
         let current = self.load()?;
         if let Some(token) = &current {
             let changed = seen.as_ref() != Some(token);
+            let now = timefmt::now();
+            if changed
+                && token.expires_at.is_some_and(|at| at <= now)
+                && token.issued_at >= now.saturating_sub(RECENT_SECS)
+            {
+                // Another process just renewed and got an expired token:
+                // renewing again would get the same.
+                return Err(expired_on_arrival(name, token, now));
+            }
             // A token another process just renewed is as good as one we
-            // would get now, even if it cannot satisfy --min-ttl.
-            let min_ttl = if changed { None } else { want.min_ttl };
-            let fresh = renewal_reason(
-                token,
-                self.profile.common.refresh_margin,
-                min_ttl,
-                timefmt::now(),
-            )
-            .is_none();
+            // would get now, even if it cannot satisfy --min-ttl or is
+            // already within the margin: renewing again would get the same.
+            let fresh = if changed {
+                token.expires_at.is_none_or(|at| at > now)
+            } else {
+                renewal_reason(token, self.profile.common.refresh_margin, want.min_ttl, now)
+                    .is_none()
+            };
             if fresh && (!want.force || changed) {
                 debug!("profile '{name}': another process renewed the token meanwhile");
                 return Ok(token.clone());
@@ -284,6 +317,12 @@ impl<'a> Session<'a> {
         }
         let renewed = self.renew(current)?;
         self.store(&renewed)?;
+        let now = timefmt::now();
+        if renewed.expires_at.is_some_and(|at| at <= now) {
+            // Stored all the same: a rotated refresh token must not be lost,
+            // and the processes that waited for this renewal see it.
+            return Err(expired_on_arrival(name, &renewed, now));
+        }
         if let (Some(min), Some(at)) = (want.min_ttl, renewed.expires_at) {
             let left = at.saturating_sub(timefmt::now());
             if left < min.as_secs() {
@@ -525,7 +564,40 @@ impl<'a> Session<'a> {
 
     /// Records, before sending it, that a refresh with `rt` is in flight.
     fn mark_refresh_pending(&self, rt: &Secret) -> Result<()> {
-        fsutil::write_atomic(&self.pending_file, pending_mark(rt).as_bytes())
+        let mark = pending_mark(rt);
+        match fsutil::write_atomic(&self.pending_file, mark.as_bytes()) {
+            Err(_) if self.replace_directory(&self.pending_file, "refresh marker") => {
+                fsutil::write_atomic(&self.pending_file, mark.as_bytes())
+            }
+            other => other,
+        }
+    }
+
+    /// After a write to `path` failed: when `path` is a directory (a
+    /// damaged cache), warns and removes it if it is empty; returns whether
+    /// the write can be tried again.
+    fn replace_directory(&self, path: &std::path::Path, what: &str) -> bool {
+        if !is_dir(path) {
+            return false;
+        }
+        match std::fs::remove_dir(path) {
+            Ok(()) => {
+                crate::warn!(
+                    "profile '{}': replaced the damaged {what} {} (a directory, not a file)",
+                    self.profile.name,
+                    path.display()
+                );
+                true
+            }
+            Err(e) => {
+                crate::warn!(
+                    "profile '{}': the {what} {} is a directory, not a file, and cannot be removed ({e}); remove it",
+                    self.profile.name,
+                    path.display()
+                );
+                false
+            }
+        }
     }
 
     fn clear_refresh_pending(&self) {
@@ -617,7 +689,19 @@ impl<'a> Session<'a> {
     fn load_entry(&self) -> Result<Option<Entry>> {
         let bytes = match self.profile.common.token_cache {
             TokenCache::None => return Ok(None),
-            TokenCache::File => fsutil::read_optional(&self.cache_file)?,
+            TokenCache::File => match fsutil::read_optional(&self.cache_file) {
+                Ok(bytes) => bytes,
+                // Checked only on failure: the cached path stays one read.
+                Err(_) if is_dir(&self.cache_file) => {
+                    crate::warn!(
+                        "profile '{}': ignoring the damaged token cache {} (a directory, not a file)",
+                        self.profile.name,
+                        self.cache_file.display()
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
             TokenCache::Keyring => self
                 .secrets
                 .store()?
@@ -676,7 +760,17 @@ impl<'a> Session<'a> {
             .map_err(|e| Error::internal(format!("cannot encode the token cache: {e}")))?;
         match self.profile.common.token_cache {
             TokenCache::None => {}
-            TokenCache::File => fsutil::write_atomic(&self.cache_file, &data)?,
+            TokenCache::File => {
+                if let Err(e) = fsutil::write_atomic(&self.cache_file, &data) {
+                    if self.replace_directory(&self.cache_file, "token cache") {
+                        fsutil::write_atomic(&self.cache_file, &data)?;
+                    } else if !is_dir(&self.cache_file) {
+                        return Err(e);
+                    }
+                    // Else a directory that stays: the token is served
+                    // uncached (warned).
+                }
+            }
             TokenCache::Keyring => self.secrets.store()?.set(
                 &self.cache_account(),
                 &Secret::new(String::from_utf8_lossy(&data).into_owned()),
@@ -773,6 +867,12 @@ mod tests {
             renewal_reason(&tok(0, 3600), Some(Duration::from_secs(1800)), None, 1800).is_some()
         );
         assert!(renewal_reason(&tok(0, 3600), None, Some(Duration::from_secs(3600)), 10).is_some());
+        // A margin not shorter than the lifetime is clamped to 0, the same
+        // for renewal_reason and renew_at (issue 17, finding 5a).
+        let five_min = Some(Duration::from_secs(300));
+        assert_eq!(renewal_reason(&tok(0, 300), five_min, None, 299), None);
+        assert!(renewal_reason(&tok(0, 300), five_min, None, 300).is_some());
+        assert_eq!(renew_at(&tok(0, 300), five_min), Some(300));
         assert!(
             renewal_reason(&tok(0, 3600), None, None, 3600)
                 .unwrap()

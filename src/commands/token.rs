@@ -4,6 +4,8 @@ use super::{Outcome, load_profile};
 use crate::cli::{FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
 use crate::error::Result;
 use crate::output::{self, Format, View};
+use crate::providers::TokenSet;
+use crate::secret::Secret;
 use crate::session::{Session, Want};
 use crate::timefmt;
 
@@ -29,6 +31,14 @@ fn print(
     newline: bool,
 ) -> Result<Outcome> {
     let (_config, profile) = load_profile(g, profile)?;
+    if matches!(format, Format::Header) {
+        // Refused before any request: a login would be spent for nothing.
+        let provider = profile.provider.provider();
+        let probe = TokenSet::new(Secret::new(String::new()), 0);
+        if provider.present(&probe).headers.is_empty() {
+            return Err(output::query_only_error(&profile.name, provider.id()));
+        }
+    }
     let session = Session::new(&profile)?;
     let want = Want {
         min_ttl: fresh.min_ttl,

@@ -563,3 +563,84 @@ fn absurd_durations_are_config_errors() {
             .hides(&[ORG_SECRET]);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Issue 17, finding 12: exit codes of damaged caches and absurd settings.
+
+/// A cache file or a refresh marker that is a directory is a damaged
+/// cache: a warning and a renewal, not exit 1.
+#[test]
+fn a_cache_or_refresh_marker_that_is_a_directory_is_a_warning_and_a_renewal() {
+    let server = FakeServer::start(org_fake().issue_refresh_tokens(true));
+    let env = org_env(&server, "");
+    let tokens = env.cache_dir().join("tokens");
+    fs::create_dir_all(tokens.join("org.json")).unwrap();
+    let ran = env.case(["token"]).run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("authtool: warning: profile 'org': ignoring the damaged token cache [ROOT]/cache/authtool/tokens/org.json (a directory, not a file)\n\
+                 authtool: warning: profile 'org': ignoring the damaged token cache [ROOT]/cache/authtool/tokens/org.json (a directory, not a file)\n\
+                 authtool: warning: profile 'org': replaced the damaged token cache [ROOT]/cache/authtool/tokens/org.json (a directory, not a file)\n");
+    assert!(tokens.join("org.json").is_file());
+
+    env.expire_cached_tokens();
+    fs::create_dir(tokens.join("org.refreshing")).unwrap();
+    let ran = env.case(["token"]).run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("authtool: warning: profile 'org': replaced the damaged refresh marker [ROOT]/cache/authtool/tokens/org.refreshing (a directory, not a file)\n");
+    let c = server.counters();
+    assert_eq!((c.logins, c.refreshes), (1, 1), "{c:?}");
+}
+
+/// A profile name too long for its cache files is a config error (exit 2).
+#[test]
+fn a_300_character_profile_name_is_a_config_error() {
+    let name = "p".repeat(300);
+    let env = env();
+    env.write_config(&PROFILE.replace("[profiles.org]", &format!("[profiles.{name}]")));
+    env.case(["token", "-p", &name])
+        .filter(&name, "[NAME]")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: profile '[NAME]': the profile name is 300 bytes long; at most 64 (it names the profile's cache files)\n\
+                 hint: fix the file, then check it with `authtool config check`\n");
+}
+
+/// `header` for a provider that takes the token in the query is refused
+/// before any request: no login is spent.
+#[test]
+fn header_for_a_query_parameter_profile_is_refused_before_any_request() {
+    let case = ProviderCase::primaerp();
+    let env = case.env("");
+    env.case(["header"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: profile 'erp' (primaerp) passes the token as a URL query parameter, not a header\n\
+                 hint: use `authtool token --format query -p erp` and append it to the URL (or --format curl for curl -K -)\n");
+    assert_eq!(case.fake.request_count(), 0);
+}
+
+/// `timeout = "0s"` would fail every request: a located config error.
+#[test]
+fn a_zero_timeout_is_a_located_config_error() {
+    let env = env();
+    env.write_config(&format!("{}timeout = \"0s\"\n", *PROFILE));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': `timeout` must be more than 0s (every request would time out at once)\n\
+                 hint: fix the file, then check it with `authtool config check`\n");
+    env.write_config(&format!("[defaults]\ntimeout = 0\n\n{}", *PROFILE));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:2: [defaults]: `timeout` must be more than 0s (every request would time out at once)\n\
+                 hint: fix the file, then check it with `authtool config check`\n");
+}

@@ -568,7 +568,6 @@ fn refresh_requests_are_retried_only_when_harmless() {
         } = words;
         let p = case.profile;
         let refresh_path = case.refresh_path.unwrap();
-        case.fake.set_lifetime(0);
         let env = case.env("");
         env.case(["token", "-v"]).run().success();
         let spent = |why: &str| {
@@ -636,6 +635,7 @@ fn refresh_requests_are_retried_only_when_harmless() {
             case.fake.clear_requests();
             // Only the refresh request meets the fault.
             case.fake.script(vec![fault]);
+            env.expire_cached_tokens();
             let ran = env
                 .case(["token", "-v"])
                 .filter_regex(r"\bretrying in \d+ms\b", "retrying in [DELAY]")

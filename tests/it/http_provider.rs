@@ -247,9 +247,8 @@ fn connect_scenario(kind: Kind) -> Run {
     assert_eq!(server.counters().login_requests, 1);
 
     // No refresh token: renewal is a new login.
-    server.with_vendor(|v| v.lifetime_secs = 0);
     r.ok(&["token", "--min-ttl", "2h"]);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    r.env.expire_cached_tokens();
     let renewed = r.token();
     assert_eq!(renewed, server.last_access_token().unwrap());
     let c = server.counters();
@@ -350,9 +349,8 @@ fn lbm_scenario(kind: Kind) -> Run {
     assert_eq!(server.counters().token_requests, 1);
 
     // No refresh grant: renewal is a new login.
-    server.with_vendor(|v| v.lifetime_secs = 0);
     r.ok(&["token", "--min-ttl", "25h"]);
-    server.with_vendor(|v| v.lifetime_secs = 86_399);
+    r.env.expire_cached_tokens();
     assert_ne!(r.token(), t);
     let c = server.counters();
     assert_eq!((c.token_requests, c.logins), (3, 3), "{c:?}");
@@ -432,7 +430,7 @@ fn primaerp_scenario(kind: Kind) -> Run {
     // once (refresh +1, login +0), the old one never sent again.
     let mut seen = vec![t];
     for round in 1..=3 {
-        server.with_vendor(|v| v.lifetime_secs = 0);
+        r.env.expire_cached_tokens();
         r.ok(&["token", "--min-ttl", "2h"]);
         let c = server.counters();
         assert_eq!(
@@ -444,7 +442,7 @@ fn primaerp_scenario(kind: Kind) -> Run {
         assert!(!seen.contains(&t));
         seen.push(t);
     }
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    r.env.expire_cached_tokens();
     let last = r.token();
     assert_eq!(projects(&server, &format!("token={last}")), 200);
     assert_eq!(r.token(), last);
@@ -486,17 +484,15 @@ fn primaerp_described_is_the_builtin() {
 #[test]
 fn primaerp_described_fifty_processes_refresh_exactly_once() {
     let server = erp_server();
-    server.with_vendor(|v| v.lifetime_secs = 0);
     let mut r = erp_recorder(Kind::Declared, &server);
     r.token();
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    r.env.expire_cached_tokens();
     server.assert_single_use_storm(&r.env, 50);
 }
 
 #[test]
 fn primaerp_described_lost_refresh_answer_never_resends_the_refresh_token() {
     let server = erp_server();
-    server.with_vendor(|v| v.lifetime_secs = 0);
     let secrets = format!("{ERP_SECRETS}timeout = \"1s\"\n");
     let mut r = Recorder::new(
         Kind::Declared,
@@ -504,7 +500,7 @@ fn primaerp_described_lost_refresh_answer_never_resends_the_refresh_token() {
         &[("ERP_API_KEY", API_KEY), ("ERP_PASSWORD", ERP_PASSWORD)],
     );
     r.token();
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    r.env.expire_cached_tokens();
     server.assert_lost_refresh_is_never_resent(&r.env);
 }
 
@@ -612,14 +608,14 @@ fn lrs_config(kind: Kind, base_url: &str) -> String {
 }
 
 fn lrs_scenario(kind: Kind) -> Run {
-    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
+    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
     let mut r = Recorder::new(
         kind,
         &lrs_config(kind, &server.url()),
         &[("LRS_PASSWORD", LRS_PASSWORD)],
     );
     let first = r.token();
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    r.env.expire_cached_tokens();
 
     // Expired: the refresh token renews it (refresh +1, login +0).
     let second = r.token();

@@ -35,10 +35,9 @@ const STORM: usize = 200;
 /// then starts 200 processes at once with `args` against a slow server;
 /// returns what they all printed.
 fn storm(case: &ProviderCase, args: &[&str]) -> String {
-    case.fake.set_lifetime(0);
     let env = case.env("");
     env.case(["token"]).run().success();
-    case.fake.set_lifetime(3600);
+    env.expire_cached_tokens();
     // A slow answer keeps the race window open while all of them pile up.
     case.fake.set_delay(Duration::from_millis(300));
     let started = Instant::now();
@@ -86,6 +85,79 @@ fn storm_of_200_on_an_expired_token_without_refresh_logs_in_exactly_once() {
     );
     let c = server.counters();
     assert_eq!((c.login_requests, c.logins), (2, 2), "{c:?}");
+}
+
+/// Issue 17, finding 5a: a `refresh_margin` as long as the lifetime cannot
+/// be honoured; it is clamped (as for `renew_at`) instead of renewing on
+/// every call.
+#[test]
+fn a_refresh_margin_as_long_as_the_lifetime_does_not_renew_every_call() {
+    let server = FakeServer::start(org_fake().lifetime_secs(300));
+    let env = org_env(&server, "refresh_margin = \"5m\"\n");
+    let ran = env.case(["token"]).run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("[TOKEN]\n")
+        .stderr("");
+    let outputs = env.run_concurrently(30, &["token"]);
+    assert_eq!(
+        all_agree(&outputs),
+        format!("{}\n", server.last_access_token().unwrap())
+    );
+    let c = server.counters();
+    assert_eq!(
+        (c.token_requests, c.logins, c.refreshes),
+        (1, 1, 0),
+        "{c:?}"
+    );
+}
+
+/// Issue 17, finding 5b: a token expired on arrival (`expires_in: 0`, or
+/// a JWT `exp` in the past) is an error with a clock hint, and the
+/// processes that waited for that renewal do not renew again.
+#[test]
+fn a_token_expired_on_arrival_is_an_error_once_for_a_storm() {
+    let server = FakeServer::start(
+        org_fake()
+            .lifetime_secs(0)
+            .jwt_tokens(true)
+            .issue_refresh_tokens(true),
+    );
+    let env = org_env(&server, "");
+    server.set_delay(Duration::from_millis(300));
+    let outputs = env.run_concurrently(50, &["token"]);
+    server.set_delay(Duration::ZERO);
+    for out in &outputs {
+        assert_eq!(out.status.code(), Some(5), "{}", transcript(out));
+        assert_eq!(text(&out.stdout), "", "{}", transcript(out));
+        assert!(
+            text(&out.stderr)
+                .contains("the server issued a token that had already expired on arrival"),
+            "{}",
+            transcript(out)
+        );
+    }
+    let c = server.counters();
+    assert_eq!(
+        (c.token_requests, c.logins, c.refreshes),
+        (1, 1, 0),
+        "{c:?}"
+    );
+
+    env.case(["token"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': the server issued a token that had already expired on arrival (expired [DURATION] ago)\n\
+            hint: check this machine's clock and the server's (a token with `expires_in` 0 or a JWT `exp` in the past)\n")
+        .hides(&[ORG_SECRET]);
+    // The cached, expired token was renewed once more (its refresh token).
+    let c = server.counters();
+    assert_eq!(
+        (c.token_requests, c.logins, c.refreshes),
+        (2, 1, 1),
+        "{c:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -158,7 +230,8 @@ fn renewal_time(env: &TestEnv) -> Duration {
     let mut times: Vec<Duration> = (0..3)
         .map(|_| {
             let t0 = Instant::now();
-            env.case(["token"]).run().success();
+            // Renewals of tokens expired on arrival: exit 5, stored.
+            env.case(["token"]).run().code(5);
             t0.elapsed()
         })
         .collect();
@@ -211,7 +284,9 @@ fn renew_and_kill(env: &TestEnv, renewals: usize, parallel: usize, rng: &mut Rng
 fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
     case.fake.set_lifetime(0);
     let env = case.env("");
-    env.case(["token"]).run().success();
+    // A token expired on arrival is an error, but stored (and renewed by
+    // the next call).
+    env.case(["token"]).run().code(5);
     // Every call renews; a slow answer leaves time to die mid-request.
     case.fake.set_delay(Duration::from_millis(25));
     let mut rng = Rng::new();
@@ -223,6 +298,7 @@ fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
     case.fake.set_delay(Duration::ZERO);
 
     assert_files_parse(&env);
+    case.fake.set_lifetime(3600);
     for _ in 0..5 {
         env.case(["token"]).run().success();
     }
@@ -242,7 +318,7 @@ fn survives_kills(case: &ProviderCase, reuse: impl Fn() -> u64) {
         let file = fs::File::options().write(true).open(path).unwrap();
         file.set_modified(long_ago).unwrap();
     }
-    case.fake.set_lifetime(3600);
+    env.expire_cached_tokens();
     env.case(["token"]).run().success();
     for dir in &dirs {
         assert_eq!(temp_files(dir), Vec::<PathBuf>::new());
@@ -276,9 +352,10 @@ fn killing_oauth2_renewals_at_random_points_loses_nothing() {
 
 #[test]
 fn a_stuck_lock_holder_gets_a_bounded_wait_and_a_clear_error() {
-    let server = FakeServer::start(org_fake().lifetime_secs(0));
+    let server = FakeServer::start(org_fake());
     let env = org_env(&server, "timeout = \"1s\"\n");
     env.case(["token"]).run().success();
+    env.expire_cached_tokens();
     // Another process holds the renewal lock and never lets go.
     let lock_path = env.cache_dir().join("tokens").join("org.lock");
     let holder = fs::File::options().write(true).open(&lock_path).unwrap();
@@ -480,7 +557,6 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     let AnyFake::Primaerp(server) = &case.fake else {
         unreachable!()
     };
-    case.fake.set_lifetime(0);
     let mut env = case.env("");
     env.case(["token"]).run().success();
     let first_rt = server.last_refresh_token().unwrap();
@@ -489,6 +565,7 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     // logged in at once instead.
     case.fake
         .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
+    env.expire_cached_tokens();
     env.case(["token"]).run().success();
     let c = server.counters();
     assert_eq!(
@@ -503,6 +580,7 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     case.fake
         .script_on("/v1/auth/refreshtoken", vec![Fault::Drop]);
     env.remove_env("ERP_PASSWORD");
+    env.expire_cached_tokens();
     env.case(["token"])
         .run()
         .code(5)
@@ -510,6 +588,7 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
         .stderr("authtool: error: request to http://127.0.0.1:[PORT]/v1/auth/refreshtoken?apikey=***&refresh_token=*** failed: the connection closed before the whole answer arrived (client error (SendRequest): connection closed before message completed)\n")
         .hides(&case.secret_values());
     let sent = server.requests_to("/v1/auth/refreshtoken").len();
+    env.expire_cached_tokens();
     env.case(["token"])
         .run()
         .code(3)
@@ -520,7 +599,9 @@ fn a_lost_single_use_refresh_answer_is_never_resent() {
     assert_eq!(server.requests_to("/v1/auth/refreshtoken").len(), sent);
     // A login recovers; its refresh token is used from then on.
     env.set_env("ERP_PASSWORD", ERP_PASSWORD);
+    env.expire_cached_tokens();
     env.case(["token"]).run().success();
+    env.expire_cached_tokens();
     env.case(["token"]).run().success();
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes, c.refresh_reuse), (3, 1, 0), "{c:?}");

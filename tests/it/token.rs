@@ -744,3 +744,83 @@ fn token_urls_with_user_info_are_refused_and_queries_are_never_shown() {
              hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n")
         .hides(&["Q5ECRET"]);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 17, finding 10: what a server issues is presented as it is, or
+// refused.
+
+/// `args` against a server `fake`: exit 5, nothing printed, `stderr`.
+fn refused(fake: FakeOAuth2, args: &[&str], stderr: String) {
+    let server = FakeServer::start(fake);
+    let env = org_env(&server, "");
+    env.case(args.iter().copied())
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr(stderr)
+        .hides(&[ORG_SECRET]);
+}
+
+/// A proof-of-possession token (`DPoP`, `mac`) cannot be presented as
+/// `Authorization: Bearer`: refused with a clear error, nothing printed.
+#[test]
+fn a_token_type_authtool_cannot_present_is_refused() {
+    for (token_type, why) in [
+        (
+            "DPoP",
+            "each request needs a DPoP proof signed with the client's key (RFC 9449)",
+        ),
+        ("mac", "each request must be signed with the token's key"),
+    ] {
+        refused(
+            org_fake().token_type(token_type),
+            &["header"],
+            format!(
+                "authtool: error: http://127.0.0.1:[PORT]/oauth2/token issued a `{token_type}` token, which authtool cannot present: {why}; only Bearer tokens are supported\n"
+            ),
+        );
+    }
+}
+
+/// An unsigned JWT with these claims.
+fn jwt(claims: &str) -> String {
+    use base64::Engine;
+    let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!("{}.{}.sig", enc(r#"{"alg":"none"}"#), enc(claims))
+}
+
+/// A JWT `exp` of 1 (1970) or -1 is no expiry: refused alike, neither
+/// served as expired nor given the assumed `token_lifetime`.
+#[test]
+fn a_jwt_exp_that_is_no_expiry_is_refused() {
+    for exp in ["1", "-1"] {
+        refused(
+            org_fake()
+                .omit_expires_in(true)
+                .fixed_access_token(&jwt(&format!(r#"{{"exp":{exp},"sub":"x"}}"#))),
+            &["token"],
+            format!(
+                "authtool: error: the server sent a token whose JWT `exp` claim ({exp}) is not a valid expiry\n"
+            ),
+        );
+    }
+}
+
+/// Bidi controls and zero-width characters are refused in tokens, as
+/// control characters are: they make a token read as another.
+#[test]
+fn a_token_with_bidi_or_zero_width_characters_is_refused() {
+    for (c, shown) in [
+        ('\u{202E}', "\\\\u{202e}"),
+        ('\u{200B}', "\\\\u{200b}"),
+        ('\u{FEFF}', "\\\\u{feff}"),
+    ] {
+        refused(
+            org_fake().fixed_access_token(&format!("abc{c}def")),
+            &["token"],
+            format!(
+                "authtool: error: the server sent a access_token containing the character \"{shown}\", which cannot be used in a header\n"
+            ),
+        );
+    }
+}

@@ -88,12 +88,11 @@ fn connect_enterprise_token_works_is_cached_and_renewed_by_login() {
     assert_eq!(server.counters().login_requests, 1);
 
     // No refresh token: an expired token is renewed by logging in again.
-    server.with_vendor(|v| v.lifetime_secs = 0);
     env.case(["token", "--min-ttl", "2h"])
         .run()
         .success()
         .stderr("authtool: warning: profile 'ce': the server issues tokens valid for [DURATION], less than --min-ttl 2h 0m\n");
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
     let renewed = token(&env);
     let c = server.counters();
     assert_eq!((c.logins, c.rejected), (3, 0), "{c:?}");
@@ -252,10 +251,10 @@ fn pipeline_lbm_sends_both_headers_and_is_cached() {
 
 #[test]
 fn pipeline_lbm_renews_by_logging_in_again() {
-    let server = FakeServer::start(FakeLbm::new(LBM_ID, LBM_SECRET, TENANT).lifetime_secs(0));
+    let server = FakeServer::start(FakeLbm::new(LBM_ID, LBM_SECRET, TENANT).lifetime_secs(86_399));
     let env = env_with(&lbm_config(&server, TENANT), &[("LBM_SECRET", LBM_SECRET)]);
     let first = token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 86_399);
+    env.expire_cached_tokens();
     let second = token(&env);
     assert_ne!(first, second);
     token(&env);
@@ -397,13 +396,12 @@ fn primaerp_secret_key_login() {
 #[test]
 fn primaerp_renews_with_each_single_use_refresh_token_once() {
     let server = erp_server();
-    server.with_vendor(|v| v.lifetime_secs = 0);
     let env = erp_env(&server, "");
     let mut seen = vec![token(&env)];
     // Each round: the token is expired, so the newest refresh token is
     // spent once; the old one is never sent again.
     for round in 1..=3 {
-        server.with_vendor(|v| v.lifetime_secs = if round < 3 { 0 } else { 3600 });
+        env.expire_cached_tokens();
         let t = token(&env);
         assert!(!seen.contains(&t), "round {round}: old token served");
         seen.push(t);
@@ -424,13 +422,10 @@ fn primaerp_renews_with_each_single_use_refresh_token_once() {
 #[test]
 fn primaerp_refresh_token_past_its_expiration_is_not_tried() {
     let server = erp_server();
-    server.with_vendor(|v| {
-        v.lifetime_secs = 0;
-        v.refresh_lifetime_secs = 0;
-    });
+    server.with_vendor(|v| v.refresh_lifetime_secs = 0);
     let env = erp_env(&server, "");
     token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
     token(&env);
     let c = server.counters();
     assert_eq!((c.logins, c.refresh_requests), (2, 0), "{c:?}");
@@ -439,10 +434,9 @@ fn primaerp_refresh_token_past_its_expiration_is_not_tried() {
 #[test]
 fn primaerp_lost_refresh_answer_never_resends_the_refresh_token() {
     let server = erp_server();
-    server.with_vendor(|v| v.lifetime_secs = 0);
     let env = erp_env(&server, "timeout = \"1s\"\n");
     token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
     server.assert_lost_refresh_is_never_resent(&env);
 }
 
@@ -472,10 +466,9 @@ fn primaerp_wrong_credentials_exit_6() {
 #[test]
 fn primaerp_fifty_processes_on_an_expired_token_refresh_exactly_once() {
     let server = erp_server();
-    server.with_vendor(|v| v.lifetime_secs = 0);
     let env = erp_env(&server, "");
     token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
     server.assert_single_use_storm(&env, 50);
 }
 
@@ -497,10 +490,10 @@ fn lrs_env(server: &FakeServer<FakeLrs>, extra: &str) -> TestEnv {
 
 #[test]
 fn lrs_connect_token_works_is_cached_and_refreshed() {
-    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
+    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
     let env = lrs_env(&server, "");
     let first = token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
 
     // Expired: the refresh token renews it (refresh +1, login +0).
     let second = token(&env);
@@ -523,7 +516,7 @@ fn lrs_connect_token_works_is_cached_and_refreshed() {
 
 #[test]
 fn lrs_connect_inactive_account_exits_6_with_the_servers_message() {
-    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
+    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
     let env = lrs_env(&server, "");
     server.with_vendor(|v| v.set_active(LRS_USER, false));
     env.case(["token"])
@@ -537,6 +530,7 @@ fn lrs_connect_inactive_account_exits_6_with_the_servers_message() {
     // Deactivated after a login: the refresh is refused, the login too.
     server.with_vendor(|v| v.set_active(LRS_USER, true));
     token(&env);
+    env.expire_cached_tokens();
     server.with_vendor(|v| v.set_active(LRS_USER, false));
     env.case(["token"])
         .run()
@@ -569,10 +563,10 @@ fn lrs_connect_wrong_password_exits_6() {
 
 #[test]
 fn lrs_connect_refresh_none_logs_in_again() {
-    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD).lifetime_secs(0));
+    let server = FakeServer::start(FakeLrs::new(LRS_USER, LRS_PASSWORD));
     let env = lrs_env(&server, "refresh = \"none\"\n");
     token(&env);
-    server.with_vendor(|v| v.lifetime_secs = 3600);
+    env.expire_cached_tokens();
     token(&env);
     let c = server.counters();
     assert_eq!((c.logins, c.refreshes), (2, 0), "{c:?}");

@@ -122,15 +122,22 @@ impl Expiry {
     /// Unix seconds; `None` when the answer does not say. `token` is the
     /// one whose `exp` is read when the answer holds no time.
     fn read(&self, body: &Value, token: Option<&Secret>, now: u64) -> Result<Option<u64>> {
-        let jwt = || token.and_then(|t| crate::jwt::expiry(t.expose()));
+        let jwt = || match token.map(|t| crate::jwt::expiry(t.expose())) {
+            None => Ok(None),
+            Some(Ok(exp)) => Ok(exp),
+            Some(Err(exp)) => Err(Error::network(format!(
+                "the server sent a token whose JWT `exp` claim ({}) is not a valid expiry",
+                sanitize_remote(&exp)
+            ))),
+        };
         let found = self
             .field
             .as_ref()
             .and_then(|f| f.get(body).map(|v| (f, v)));
         match found {
-            None if self.jwt_fallback => Ok(jwt()),
+            None if self.jwt_fallback => jwt(),
             None => Ok(None),
-            Some(_) if self.format == TimeFormat::Jwt => Ok(jwt()),
+            Some(_) if self.format == TimeFormat::Jwt => jwt(),
             Some((field, value)) => self.format.read(&field.name, value, now).map(Some),
         }
     }
@@ -296,6 +303,12 @@ impl ResponseSpec {
             && let Some(t) = t.string(&body, endpoint)?
         {
             set.token_type = token_type(&t);
+            if let Some(why) = unpresentable(&set.token_type) {
+                return Err(Error::network(format!(
+                    "{endpoint} issued a `{}` token, which authtool cannot present: {why}; only Bearer tokens are supported",
+                    set.token_type
+                )));
+            }
         }
         if let Some(s) = &self.scope {
             set.scope = s.string(&body, endpoint)?.as_deref().map(sanitize_remote);
@@ -397,13 +410,44 @@ pub fn check_token(what: &str, value: &str) -> Result<()> {
             value.len()
         )));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control() || c.is_whitespace()) {
+    if let Some(c) = value
+        .chars()
+        .find(|&c| c.is_control() || c.is_whitespace() || is_invisible(c))
+    {
         return Err(Error::network(format!(
             "the server sent a {what} containing the character {:?}, which cannot be used in a header",
             c.escape_default().to_string()
         )));
     }
     Ok(())
+}
+
+/// Bidi controls and zero-width characters: invisible, and able to make a
+/// token read as something else on a terminal or in a log.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Why a token of type `token_type` cannot be presented, if it cannot: a
+/// proof-of-possession token sent as `Bearer` is refused by the API (or,
+/// worse, downgraded). RFC 6749 §7.1: the client must understand the type.
+fn unpresentable(token_type: &str) -> Option<&'static str> {
+    if token_type.eq_ignore_ascii_case("dpop") {
+        Some("each request needs a DPoP proof signed with the client's key (RFC 9449)")
+    } else if token_type.eq_ignore_ascii_case("mac") || token_type.eq_ignore_ascii_case("pop") {
+        Some("each request must be signed with the token's key")
+    } else {
+        None
+    }
 }
 
 /// The token type as the server names it; `Bearer` in any case is `Bearer`.

@@ -331,15 +331,15 @@ fn expiry_formats() {
         assert_eq!(e.kind, Kind::Network, "{format} {bad}");
     }
     // Absent: the JWT's exp, else unknown (the session's token_lifetime).
-    let token = jwt(7_000);
+    let token = jwt(1_700_000_000);
     let spec = format!("token = \"/t\"\nexpires = \"/e\"\n{rt}");
     let t = answer(&spec, 200, &format!(r#"{{"t":"{token}"}}"#)).unwrap();
-    assert_eq!(t.expires_at, Some(7_000));
+    assert_eq!(t.expires_at, Some(1_700_000_000));
     let t = answer(&spec, 200, r#"{"t":"opaque","e":null}"#).unwrap();
     assert_eq!(t.expires_at, None);
     let spec = format!("token = \"/d/t\"\nexpires_format = \"jwt\"\n{rt}");
     let t = answer(&spec, 200, &format!(r#"{{"d":{{"t":"{token}"}}}}"#)).unwrap();
-    assert_eq!(t.expires_at, Some(7_000));
+    assert_eq!(t.expires_at, Some(1_700_000_000));
 }
 
 #[test]

@@ -97,6 +97,27 @@ impl TestEnv {
         self.cache_home().join("authtool")
     }
 
+    /// Makes every cached token look as if it had expired on arrival (its
+    /// expiry set to when it was issued), so the next call renews it: what
+    /// a fake issuing zero lifetimes did before authtool refused those.
+    pub fn expire_cached_tokens(&self) {
+        let dir = self.cache_dir().join("tokens");
+        for entry in fs::read_dir(&dir)
+            .expect("TestEnv: read the token cache")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let text = fs::read(&path).unwrap();
+            let mut v: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            let issued = v["token"]["issued_at"].clone();
+            v["token"]["expires_at"] = issued;
+            fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        }
+    }
+
     /// `data/authtool`: where authtool's `file` secret store lives.
     pub fn data_dir(&self) -> PathBuf {
         self.data_home().join("authtool")

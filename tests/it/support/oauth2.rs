@@ -115,6 +115,9 @@ pub struct FakeOAuth2 {
     pub refresh_lifetime_secs: Option<u64>,
     /// Issue access tokens as (unsigned) JWTs with `exp`, `iat`, `sub`, `scope`.
     pub jwt_tokens: bool,
+    /// When set, every answer carries this access token instead of a
+    /// minted one (the API does not know it): a hostile or broken server.
+    pub fixed_access_token: Option<String>,
     /// When set, logins must send exactly this `scope` (as a set of
     /// space-separated values), else 400 `invalid_scope`.
     pub expected_scope: Option<String>,
@@ -191,6 +194,7 @@ impl FakeOAuth2 {
             rotate_refresh_tokens: true,
             refresh_lifetime_secs: None,
             jwt_tokens: false,
+            fixed_access_token: None,
             expected_scope: None,
             expected_audience: None,
             expected_resource: None,
@@ -273,6 +277,11 @@ impl FakeOAuth2 {
 
     pub fn jwt_tokens(mut self, yes: bool) -> Self {
         self.jwt_tokens = yes;
+        self
+    }
+
+    pub fn fixed_access_token(mut self, token: &str) -> Self {
+        self.fixed_access_token = Some(token.to_string());
         self
     }
 
@@ -595,7 +604,10 @@ impl FakeOAuth2 {
                 .client_id(&grant.client_id)
                 .scope(grant.scope.clone())
                 .audience(grant.audience.clone());
-        let access_token = self.access.mint(access_grant, self.jwt_tokens);
+        let mut access_token = self.access.mint(access_grant, self.jwt_tokens);
+        if let Some(fixed) = &self.fixed_access_token {
+            access_token = fixed.clone();
+        }
         let mut body = json!({ "access_token": access_token, "token_type": self.token_type });
         if !self.omit_expires_in {
             body["expires_in"] = if self.expires_in_as_string {
