@@ -1201,3 +1201,48 @@ fn git_protocol_refuses_cr_and_nul() {
         .stderr("");
     assert_eq!(server.counters().token_requests, 0);
 }
+
+/// `authtool ARGS` in bash, its stdin a pipe that gets `request` and then
+/// stays open for 30 s: under `timeout 5`, so a helper that waits for the
+/// end of stdin fails (exit 124) rather than hangs.
+pub(crate) fn with_stdin_left_open<'e>(env: &'e TestEnv, args: &str, request: &str) -> Case<'e> {
+    let script =
+        format!("timeout 5 \"$0\" {args} < <(exec 2>/dev/null; printf '%s' \"$1\"; exec sleep 30)");
+    env.case(["-c", &script])
+        .program("bash")
+        .filter(authtool_bin().display().to_string(), "authtool")
+        .arg(authtool_bin())
+        .arg(request)
+}
+
+/// git's helpers stop at the blank line that ends a request: git may keep
+/// stdin open, and the answer must not wait for its end.
+#[test]
+fn git_request_ends_at_the_blank_line() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
+    let started = std::time::Instant::now();
+    let ran = with_stdin_left_open(
+        &env,
+        "git-credential get",
+        "protocol=https\nhost=git.example.com\n\n",
+    )
+    .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+    .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("username=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n")
+        .stderr("");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Store mode, nothing kept: silence, at once.
+    let g = Git::store_mode();
+    with_stdin_left_open(
+        &g.env,
+        "git-credential get",
+        "protocol=https\nhost=elsewhere.test\n\n",
+    )
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+}
