@@ -1246,3 +1246,35 @@ fn git_request_ends_at_the_blank_line() {
     .stdout("")
     .stderr("");
 }
+
+/// Only a plain scheme is a protocol, and a host with a control character,
+/// white space or a percent-escape matches no profile; a host in another
+/// script is compared in its IDNA form.
+#[test]
+fn git_protocol_and_host_are_checked_before_matching() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
+    for request in [
+        "protocol=https://git.example.com/team#\nhost=evil.test\npath=team/x\n",
+        "protocol=https\nhost=git.exa\tmple.com\n",
+        "protocol=https\nhost=git%2eexample.com\n",
+        "protocol=https\nhost=git.example.com\u{85}\n",
+    ] {
+        env.case(["git-credential", "get"])
+            .stdin(request)
+            .run()
+            .success()
+            .stdout("")
+            .stderr("");
+    }
+    assert_eq!(server.counters().token_requests, 0);
+    let ran = env
+        .case(["git-credential", "get"])
+        .stdin("protocol=https\nhost=\u{ff47}it.example.com\n")
+        .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("username=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n")
+        .stderr("");
+}
