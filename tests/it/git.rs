@@ -1222,17 +1222,12 @@ fn git_request_ends_at_the_blank_line() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
     let started = std::time::Instant::now();
-    let ran = with_stdin_left_open(
+    let case = with_stdin_left_open(
         &env,
         "git-credential get",
         "protocol=https\nhost=git.example.com\n\n",
-    )
-    .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
-    .run();
-    ran.token(server.last_access_token().unwrap())
-        .success()
-        .stdout("username=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n")
-        .stderr("");
+    );
+    answers_with_the_token(case, &server);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     // Store mode, nothing kept: silence, at once.
     let g = Git::store_mode();
@@ -1268,9 +1263,15 @@ fn git_protocol_and_host_are_checked_before_matching() {
             .stderr("");
     }
     assert_eq!(server.counters().token_requests, 0);
-    let ran = env
+    let case = env
         .case(["git-credential", "get"])
-        .stdin("protocol=https\nhost=\u{ff47}it.example.com\n")
+        .stdin("protocol=https\nhost=\u{ff47}it.example.com\n");
+    answers_with_the_token(case, &server);
+}
+
+/// `case` (a `git-credential get`) answers with the org profile's token.
+fn answers_with_the_token(case: Case<'_>, server: &FakeServer<FakeOAuth2>) {
+    let ran = case
         .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
         .run();
     ran.token(server.last_access_token().unwrap())
