@@ -259,6 +259,15 @@ impl Profile {
             .cloned()
             .unwrap_or(SecretSource::Store)
     }
+
+    /// The environment variables this profile takes secrets from
+    /// (`NAME_env`): removed from every child's environment.
+    pub fn secret_env_vars(&self) -> impl Iterator<Item = &str> {
+        self.secrets.values().filter_map(|source| match source {
+            SecretSource::Env(var) => Some(var.as_str()),
+            _ => None,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]

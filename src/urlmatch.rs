@@ -28,9 +28,16 @@ impl Target {
 
     /// git's `protocol`, `host` (maybe with `:port`) and `path` (without
     /// the leading `/`; git sends it only with `credential.useHttpPath`).
+    /// Only a plain scheme is a protocol, and the host is refused when it
+    /// holds a control character, white space or a percent-escape (the URL
+    /// parser would drop or decode them); a non-ASCII host is compared in
+    /// its IDNA (ASCII) form.
     pub fn from_git(protocol: &str, host: &str, path: Option<&str>) -> Option<Target> {
+        if !plain_scheme(protocol) {
+            return None;
+        }
         // The host must not smuggle in userinfo, a path or a query.
-        if host.is_empty() || host.contains(['/', '\\', '@', '?', '#', ' ']) {
+        if host.is_empty() || host.contains(['/', '\\', '@', '?', '#']) || !clean(host) {
             return None;
         }
         let mut url = Url::parse(&format!("{protocol}://{host}/")).ok()?;
@@ -41,12 +48,21 @@ impl Target {
 
     /// A Docker server address: a URL, or often a bare host
     /// (`registry.example.com`, `localhost:5000`), taken as https.
+    /// Userinfo, a query, a fragment, control characters, white space and
+    /// percent-escapes in the host are refused.
     pub fn from_server(server: &str) -> Option<Target> {
-        if server.contains("://") {
-            Self::parse(server)
-        } else {
-            Self::parse(&format!("https://{server}"))
+        if server.contains(['@', '?', '#', '\\']) || !clean(server) {
+            return None;
         }
+        let (scheme, rest) = match server.split_once("://") {
+            Some((scheme, rest)) => (scheme, rest),
+            None => ("https", server),
+        };
+        let authority = rest.split('/').next().unwrap_or("");
+        if !plain_scheme(&scheme.to_ascii_lowercase()) || authority.contains('%') {
+            return None;
+        }
+        Self::parse(&format!("{scheme}://{rest}"))
     }
 
     fn from_url(url: &Url) -> Option<Target> {
@@ -74,6 +90,20 @@ impl Target {
     pub fn specificity(&self) -> usize {
         self.path.trim_end_matches('/').len()
     }
+}
+
+/// A scheme as RFC 3986 writes it, in lower case: `[a-z][a-z0-9+.-]*`.
+fn plain_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c))
+}
+
+/// No control character, no white space, no percent-escape.
+fn clean(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '%')
 }
 
 #[cfg(test)]
@@ -122,6 +152,25 @@ mod tests {
                 .starts_with(&t("https://git.example.com/"))
         );
         assert!(g("evil.com@git.example.com", None).is_none());
+        // Only a plain scheme; no control characters or escapes in hosts.
+        let root = t("https://git.example.com/");
+        assert!(Target::from_git("https://git.example.com/team#", "evil.test", None).is_none());
+        assert!(Target::from_git("HTTPS", "git.example.com", None).is_none());
+        assert!(Target::from_git("git+ssh", "git.example.com", None).is_some());
+        for host in [
+            "git.exa\tmple.com",
+            "git%2eexample.com",
+            "git.example.com\u{85}",
+            "git .example.com",
+        ] {
+            assert!(g(host, None).is_none(), "{host:?}");
+        }
+        // A non-ASCII host is compared in its IDNA form.
+        assert!(
+            g("\u{ff47}it.example.com", None)
+                .unwrap()
+                .starts_with(&root)
+        );
         assert!(g("git.example.com/org", None).is_none());
         // `#` and `?` in a path stay in the path.
         assert!(
@@ -151,6 +200,23 @@ mod tests {
         );
         assert!(
             Target::from_server("https://registry.example.com/v2/")
+                .unwrap()
+                .starts_with(&reg)
+        );
+        for server in [
+            "registry.example.com#@evil.test",
+            "evil.test#registry.example.com",
+            "user@registry.example.com",
+            "registry.example.com?x",
+            "registry%2eexample.com",
+            "registry.exa\tmple.com",
+            "https://registry.example.com#/v2/",
+            "h ttps://registry.example.com",
+        ] {
+            assert!(Target::from_server(server).is_none(), "{server}");
+        }
+        assert!(
+            Target::from_server("HTTPS://registry.example.com/v2/")
                 .unwrap()
                 .starts_with(&reg)
         );

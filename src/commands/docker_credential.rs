@@ -1,7 +1,7 @@
 //! `docker-credential get|store|erase|list`: Docker's credential-helper
 //! protocol; it lives in [`crate::dockercred`].
 
-use super::{Outcome, load_config_if_present, read_stdin};
+use super::{Outcome, RequestEnd, load_config_if_present, read_stdin};
 use crate::cli::{DockerCredentialArgs, Global};
 use crate::dockercred::{self, Operation};
 use crate::error::Result;
@@ -11,7 +11,8 @@ pub fn run(g: &Global, args: &DockerCredentialArgs) -> Result<Outcome> {
     let config = load_config_if_present(g)?;
     let input = match op {
         Operation::List => Vec::new(),
-        _ => read_stdin()?,
+        Operation::Store => read_stdin(RequestEnd::JsonValue)?,
+        Operation::Get | Operation::Erase => read_stdin(RequestEnd::Line)?,
     };
     let reply = dockercred::serve(op, config.as_ref(), &input)?;
     Ok(Outcome {

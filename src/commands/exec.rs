@@ -39,6 +39,10 @@ pub fn run(g: &Global, args: &ExecArgs) -> Result<Outcome> {
 
     let mut command = Command::new(program);
     command.args(rest);
+    // CMD gets the token, not the secrets it was obtained with.
+    for var in profile.secret_env_vars() {
+        command.env_remove(var);
+    }
     if !vars.iter().any(|(name, _)| name == envvars::AUTH_HEADER) {
         command.env_remove(envvars::AUTH_HEADER);
     }

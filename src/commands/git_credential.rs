@@ -1,7 +1,7 @@
 //! `git-credential get|store|erase`: git's credential-helper protocol; the
 //! protocol and both ways of answering live in [`crate::gitcred`].
 
-use super::{Outcome, load_config, load_config_if_present, read_stdin};
+use super::{Outcome, RequestEnd, load_config, load_config_if_present, read_stdin};
 use crate::cli::{GitCredentialArgs, Global};
 use crate::debug;
 use crate::error::Result;
@@ -14,7 +14,7 @@ pub fn run(g: &Global, args: &GitCredentialArgs) -> Result<Outcome> {
         debug!("git-credential: ignoring the unknown operation `{op}`");
         return Ok(Outcome::default());
     };
-    let request = Request::parse(&read_stdin()?)?;
+    let request = Request::parse(&read_stdin(RequestEnd::BlankLine)?)?;
     let config = match g.profile {
         Some(_) => Some(load_config(g)?),
         None => load_config_if_present(g)?,

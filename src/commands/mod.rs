@@ -71,21 +71,88 @@ pub fn load_config_if_present(g: &Global) -> Result<Option<Config>> {
     Config::load(&path).map(Some)
 }
 
-/// All of stdin, for the credential helpers (at most 1 MiB).
-pub fn read_stdin() -> Result<Vec<u8>> {
-    use std::io::Read;
-    const LIMIT: u64 = 1024 * 1024;
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(LIMIT + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() as u64 > LIMIT {
-        return Err(Error::config(
-            "more than 1 MiB on stdin; this is not a credential request",
-        ));
+/// Where a credential helper's request ends on stdin. The caller may keep
+/// stdin open after its request (git's helpers stop at the blank line), so
+/// authtool stops reading there rather than waiting for the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestEnd {
+    /// git: `key=value` lines up to a blank line (or the end).
+    BlankLine,
+    /// Docker `get`/`erase`: one line (or the end); the newline is kept.
+    Line,
+    /// Docker `store`: one JSON value (or the end).
+    JsonValue,
+}
+
+impl RequestEnd {
+    /// Whether `buf` holds a whole request; `from` is where the bytes not
+    /// yet looked at start. Returns the length to keep.
+    fn complete(self, buf: &[u8], from: usize) -> Option<usize> {
+        match self {
+            RequestEnd::BlankLine => {
+                if buf.first() == Some(&b'\n') {
+                    return Some(1);
+                }
+                let start = from.saturating_sub(1);
+                buf[start..]
+                    .windows(2)
+                    .position(|w| w == b"\n\n")
+                    .map(|i| start + i + 2)
+            }
+            RequestEnd::Line => buf[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|i| from + i + 1),
+            RequestEnd::JsonValue => {
+                let mut values =
+                    serde_json::Deserializer::from_slice(buf).into_iter::<serde::de::IgnoredAny>();
+                match values.next() {
+                    Some(Ok(_)) => Some(values.byte_offset()),
+                    // Truncated: wait for more. Anything else is complete
+                    // enough to be refused by the parser.
+                    Some(Err(e)) if e.is_eof() => None,
+                    Some(Err(_)) => Some(buf.len()),
+                    None => None,
+                }
+            }
+        }
     }
-    Ok(buf)
+}
+
+/// A credential helper's request on stdin (at most 1 MiB): up to where
+/// `end` says it ends, or to the end of stdin.
+pub fn read_stdin(end: RequestEnd) -> Result<Vec<u8>> {
+    use std::io::BufRead;
+    const LIMIT: usize = 1024 * 1024;
+    let stdin = std::io::stdin();
+    let mut stdin = stdin.lock();
+    let mut buf = Vec::new();
+    loop {
+        let chunk = match stdin.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if chunk.is_empty() {
+            return Ok(buf);
+        }
+        let from = buf.len();
+        let n = chunk.len();
+        buf.extend_from_slice(chunk);
+        stdin.consume(n);
+        let done = end.complete(&buf, from);
+        if let Some(len) = done {
+            buf.truncate(len);
+        }
+        if buf.len() > LIMIT {
+            return Err(Error::config(
+                "more than 1 MiB on stdin; this is not a credential request",
+            ));
+        }
+        if done.is_some() {
+            return Ok(buf);
+        }
+    }
 }
 
 /// The profile named by `-p` or the positional argument (they must agree).

@@ -63,7 +63,7 @@ impl<'a> Secrets<'a> {
                 .hint(format!("export {var}=… before running authtool"))),
             },
             SecretSource::Command(cmd) => {
-                run_secret_command(&profile.name, key, &cmd, profile.common.timeout)
+                run_secret_command(profile, key, &cmd)
             }
             SecretSource::Inline(value) => {
                 crate::warn!(
@@ -88,9 +88,12 @@ impl<'a> Secrets<'a> {
 
 /// Runs `NAME_command` with `sh -c` (`cmd /C` on Windows) and returns its
 /// trimmed stdout. Bounded by the profile's timeout.
-fn run_secret_command(profile: &str, key: &str, cmd: &str, timeout: Duration) -> Result<Secret> {
+fn run_secret_command(profile: &Profile, key: &str, cmd: &str) -> Result<Secret> {
     use std::io::Read;
     use std::process::{Command, Stdio};
+    let timeout = profile.common.timeout;
+    let secret_vars = profile.secret_env_vars();
+    let profile = &profile.name;
     let fail = |why: String| {
         Error::login_required(format!(
             "profile '{profile}': `{key}_command` ({cmd}) {why}"
@@ -111,6 +114,10 @@ fn run_secret_command(profile: &str, key: &str, cmd: &str, timeout: Duration) ->
         c.arg("-c").arg(cmd);
         c
     };
+    // The command gets none of the profile's other secrets.
+    for var in secret_vars {
+        command.env_remove(var);
+    }
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

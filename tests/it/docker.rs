@@ -135,3 +135,47 @@ fn docker_helper_by_installed_name() {
         .stdout(credentials("[TOKEN]", "registry.example.com", "oauth2"))
         .stderr("");
 }
+
+/// Docker's requests are one line (`get`, `erase`) or one JSON value
+/// (`store`): the answer does not wait for the end of stdin.
+#[test]
+fn docker_request_ends_with_its_line_or_value() {
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    crate::git::with_stdin_left_open(
+        &env,
+        "docker-credential store",
+        r#"{"ServerURL":"https://kept.example.com","Username":"u","Secret":"s3cr3t-kept"}"#,
+    )
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    crate::git::with_stdin_left_open(&env, "docker-credential get", "https://kept.example.com\n")
+        .run()
+        .success()
+        .stdout(credentials("s3cr3t-kept", "https://kept.example.com", "u"))
+        .stderr("");
+}
+
+/// A server address with userinfo, a query, a fragment, a control
+/// character or a percent-escape matches no profile.
+#[test]
+fn docker_server_addresses_are_checked_before_matching() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "urls = [\"https://registry.example.com\"]\n");
+    for address in [
+        "registry.example.com#@evil.test",
+        "evil.test#registry.example.com",
+        "registry%2eexample.com",
+        "registry.exa\tmple.com",
+        "https://registry.example.com?x",
+    ] {
+        docker(&env, "get", address)
+            .run()
+            .code(1)
+            .stdout(NOT_FOUND)
+            .stderr("");
+    }
+    assert_eq!(server.counters().token_requests, 0);
+}

@@ -280,3 +280,41 @@ fn kubectl_exec_credential_v1_and_v1beta1() {
         .stderr("authtool: error: kubectl asked for ExecCredential client.authentication.k8s.io/v1alpha1; authtool speaks client.authentication.k8s.io/v1 and v1beta1\n\
             hint: set apiVersion: client.authentication.k8s.io/v1 in the kubeconfig's exec section\n");
 }
+
+/// CMD gets the token, never the variables the profile takes secrets from;
+/// and no core file: authtool sets the core size limit to 0, which CMD
+/// inherits.
+#[test]
+fn exec_hides_the_profile_secrets_and_core_dumps() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    let ran = env
+        .case(["exec", "org", "--", "sh", "-c"])
+        .arg(r#"printf '%s\n' "${ORG_SECRET-unset}"; grep 'core file' /proc/self/limits"#)
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("unset\nMax core file size        0                    0                    bytes     \n")
+        .stderr("");
+}
+
+/// A `NAME_command` gets none of the profile's secret variables either.
+#[test]
+fn secret_commands_do_not_see_the_other_secrets() {
+    use crate::support::providers::{ERP_API_KEY, ERP_PASSWORD};
+    let erp = ProviderCase::primaerp();
+    let toml = erp
+        .profile_toml(&erp.fake.url(), false)
+        .replace("[profiles.erp]\n", "");
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file")
+        .set_env("ERP_API_KEY", ERP_API_KEY);
+    env.write_config(&format!(
+        "[profiles.erp]\n{toml}api_key_env = \"ERP_API_KEY\"\npassword_command = \"printf '%s' \\\"${{ERP_API_KEY-{ERP_PASSWORD}}}\\\"\"\n"
+    ));
+    env.case(["token", "-p", "erp"])
+        .run()
+        .success()
+        .stdout_is("a token", |t| !t.trim().is_empty())
+        .stderr("");
+}

@@ -1201,3 +1201,81 @@ fn git_protocol_refuses_cr_and_nul() {
         .stderr("");
     assert_eq!(server.counters().token_requests, 0);
 }
+
+/// `authtool ARGS` in bash, its stdin a pipe that gets `request` and then
+/// stays open for 30 s: under `timeout 5`, so a helper that waits for the
+/// end of stdin fails (exit 124) rather than hangs.
+pub(crate) fn with_stdin_left_open<'e>(env: &'e TestEnv, args: &str, request: &str) -> Case<'e> {
+    let script =
+        format!("timeout 5 \"$0\" {args} < <(exec 2>/dev/null; printf '%s' \"$1\"; exec sleep 30)");
+    env.case(["-c", &script])
+        .program("bash")
+        .filter(authtool_bin().display().to_string(), "authtool")
+        .arg(authtool_bin())
+        .arg(request)
+}
+
+/// git's helpers stop at the blank line that ends a request: git may keep
+/// stdin open, and the answer must not wait for its end.
+#[test]
+fn git_request_ends_at_the_blank_line() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
+    let started = std::time::Instant::now();
+    let case = with_stdin_left_open(
+        &env,
+        "git-credential get",
+        "protocol=https\nhost=git.example.com\n\n",
+    );
+    answers_with_the_token(case, &server);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Store mode, nothing kept: silence, at once.
+    let g = Git::store_mode();
+    with_stdin_left_open(
+        &g.env,
+        "git-credential get",
+        "protocol=https\nhost=elsewhere.test\n\n",
+    )
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+}
+
+/// Only a plain scheme is a protocol, and a host with a control character,
+/// white space or a percent-escape matches no profile; a host in another
+/// script is compared in its IDNA form.
+#[test]
+fn git_protocol_and_host_are_checked_before_matching() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "urls = [\"https://git.example.com/\"]\n");
+    for request in [
+        "protocol=https://git.example.com/team#\nhost=evil.test\npath=team/x\n",
+        "protocol=https\nhost=git.exa\tmple.com\n",
+        "protocol=https\nhost=git%2eexample.com\n",
+        "protocol=https\nhost=git.example.com\u{85}\n",
+    ] {
+        env.case(["git-credential", "get"])
+            .stdin(request)
+            .run()
+            .success()
+            .stdout("")
+            .stderr("");
+    }
+    assert_eq!(server.counters().token_requests, 0);
+    let case = env
+        .case(["git-credential", "get"])
+        .stdin("protocol=https\nhost=\u{ff47}it.example.com\n");
+    answers_with_the_token(case, &server);
+}
+
+/// `case` (a `git-credential get`) answers with the org profile's token.
+fn answers_with_the_token(case: Case<'_>, server: &FakeServer<FakeOAuth2>) {
+    let ran = case
+        .filter_regex(r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]")
+        .run();
+    ran.token(server.last_access_token().unwrap())
+        .success()
+        .stdout("username=oauth2\npassword=[TOKEN]\npassword_expiry_utc=[EXPIRY]\n")
+        .stderr("");
+}
