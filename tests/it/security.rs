@@ -362,3 +362,48 @@ fn login_refuses_a_secret_stdin_larger_than_it_reads() {
             "authtool: error: profile 'org': --secret-stdin: the input is larger than 1 MiB, the most authtool reads; nothing was stored\nhint: give one secret per line, each as the provider issued it\n",
         );
 }
+/// A server whose failure answer echoes the request: the client secret is
+/// masked in every form it was sent or may be echoed in (raw, form- and
+/// percent-encoded, inside the Basic credentials, cut off in an excerpt).
+#[test]
+fn server_answers_that_echo_the_request_show_no_secret() {
+    use base64::Engine as _;
+    let form: String = url::form_urlencoded::byte_serialize(ORG_SECRET.as_bytes()).collect();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ORG_ID}:{form}"));
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    server.script(vec![
+        Fault::status(
+            500,
+            format!("echo: grant_type=client_credentials&client_secret={form}&x=1 Authorization: Basic {basic}"),
+        ),
+        Fault::status(
+            401,
+            format!(
+                r#"{{"error":"invalid_client","error_description":"wrong secret {ORG_SECRET} sent as {form} in Basic {basic}"}}"#
+            ),
+        ),
+        Fault::status(400, format!("client_secret={}", &form[..form.len() - 2])),
+    ]);
+    env.case(["token", "-p", "org"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr(
+            "authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 500: echo: grant_type=client_credentials&client_secret=***&x=1 Authorization: Basic ***\n\
+             hint: the server has a problem; try again later\n",
+        );
+    env.case(["token", "-p", "org"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr(
+            "authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (wrong secret *** sent as *** in Basic ***)\n\
+             hint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n",
+        );
+    env.case(["token", "-p", "org"])
+        .run()
+        .code(5)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 400: client_secret=***\n");
+}

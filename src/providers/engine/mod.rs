@@ -82,10 +82,11 @@ fn run(
     ctx: &Ctx,
     refresh_token: Option<&Secret>,
 ) -> Result<TokenSet> {
-    let resp = request.send(ctx, refresh_token)?;
+    let (resp, masks) = request.send(ctx, refresh_token)?;
     let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
     spec.response
         .read(&resp, &request.endpoint, crate::timefmt::now(), &hint)
+        .map_err(|e| masks.error(e))
 }
 
 /// Test helper: the body `request` sends with these secrets.

@@ -153,7 +153,13 @@ impl RequestSpec {
 
     /// Builds and sends the request. A refresh (`refresh_token` set) is
     /// sent once: the token may be spent even when its answer is lost.
-    pub(crate) fn send(&self, ctx: &Ctx, refresh_token: Option<&Secret>) -> Result<Response> {
+    /// Returns the answer and the masks of the secrets sent (an error is
+    /// already masked).
+    pub(crate) fn send(
+        &self,
+        ctx: &Ctx,
+        refresh_token: Option<&Secret>,
+    ) -> Result<(Response, Masks)> {
         let mut inputs = Inputs {
             secrets: BTreeMap::new(),
             refresh_token,
@@ -166,6 +172,10 @@ impl RequestSpec {
                 check(&value)?;
             }
             inputs.secrets.insert(name, value);
+        }
+        let mut masks = Masks::default();
+        for value in inputs.secrets.values().chain(refresh_token) {
+            masks.secret(value.expose());
         }
         let mut url = self.url.clone();
         if !self.query.is_empty() {
@@ -200,13 +210,127 @@ impl RequestSpec {
                 BasicEncoding::Raw => (user, password),
                 BasicEncoding::FormUrlencoded => (form_encode(&user), form_encode(&password)),
             };
+            masks.basic(user.expose(), password.expose());
             req = req.basic(user.expose(), password.expose());
         }
         if let Some(body) = &self.body {
             req.body = Some(body.render(&inputs)?);
         }
-        ctx.http.send(&req)
+        match ctx.http.send(&req) {
+            Ok(resp) => Ok((resp, masks)),
+            Err(e) => Err(masks.error(e)),
+        }
     }
+}
+
+/// The secrets a request carried, in each form a server may echo them
+/// (raw, form-urlencoded, percent-encoded, JSON-escaped, base64, and the
+/// HTTP Basic credentials as sent): masked as `***` in anything from the
+/// server that authtool shows.
+#[derive(Debug, Default)]
+pub(crate) struct Masks {
+    forms: Vec<String>,
+}
+
+impl Masks {
+    /// Masks `value` in all its forms.
+    pub(crate) fn secret(&mut self, value: &str) {
+        use base64::Engine as _;
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        if value.is_empty() {
+            return;
+        }
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let percent = utf8_percent_encode(value, NON_ALPHANUMERIC).to_string();
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(value.as_bytes());
+        for f in [
+            lower_hex(&form),
+            lower_hex(&percent),
+            form,
+            percent,
+            json,
+            b64,
+        ] {
+            self.add(f);
+        }
+        self.add(value.to_string());
+    }
+
+    /// Masks the HTTP Basic credentials `user:password` (base64) as sent.
+    pub(crate) fn basic(&mut self, user: &str, password: &str) {
+        use base64::Engine as _;
+        self.add(base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
+    }
+
+    fn add(&mut self, form: String) {
+        if !form.is_empty() && !self.forms.contains(&form) {
+            self.forms.push(form);
+            // Longest first, so no form leaves a piece of a longer one.
+            self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        }
+    }
+
+    /// `text` with every form replaced by `***`, and a form cut off at the
+    /// end of `text` (an excerpt) too.
+    pub(crate) fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), "***");
+            }
+        }
+        // An excerpt may end in `…`.
+        let ellipsis = out.ends_with('…');
+        if ellipsis {
+            out.pop();
+        }
+        for form in &self.forms {
+            let cut = (4..form.len())
+                .rev()
+                .filter(|&k| form.is_char_boundary(k))
+                .find(|&k| out.ends_with(&form[..k]));
+            if let Some(k) = cut {
+                out.truncate(out.len() - k);
+                out.push_str("***");
+            }
+        }
+        if ellipsis {
+            out.push('…');
+        }
+        out
+    }
+
+    /// `err` with every form masked in its message, hints and summary.
+    pub(crate) fn error(&self, mut err: Error) -> Error {
+        err.message = self.apply(&err.message);
+        for hint in &mut err.hints {
+            *hint = self.apply(hint);
+        }
+        if let Some(summary) = &mut err.summary {
+            *summary = self.apply(summary);
+        }
+        err
+    }
+}
+
+/// `text` with the hex digits of its percent-escapes in lower case.
+fn lower_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_percent = 0;
+    for c in text.chars() {
+        if after_percent > 0 {
+            out.push(c.to_ascii_lowercase());
+            after_percent -= 1;
+        } else {
+            out.push(c);
+        }
+        if c == '%' {
+            after_percent = 2;
+        }
+    }
+    out
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.
@@ -217,6 +341,29 @@ fn form_encode(value: &Secret) -> Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_every_form() {
+        let mut masks = Masks::default();
+        masks.secret("s3cr:t é+/\"x");
+        masks.basic("client", "pw");
+        for shown in [
+            "got s3cr:t é+/\"x here",
+            "client_secret=s3cr%3At+%C3%A9%2B%2F%22x&",
+            "client_secret=s3cr%3at+%c3%a9%2b%2f%22x&",
+            "p=s3cr%3At%20%C3%A9%2B%2F%22x",
+            "{\"client_secret\":\"s3cr:t é+/\\\"x\"}",
+            "Authorization: Basic Y2xpZW50OnB3",
+            "the excerpt ends in client_secret=s3cr%3At+%C3",
+            "a long message ends in s3cr:t…",
+        ] {
+            let masked = masks.apply(shown);
+            assert!(masked.contains("***"), "{shown} -> {masked}");
+            assert!(!masked.contains("s3cr"), "{shown} -> {masked}");
+            assert!(!masked.contains("Y2xpZW50OnB3"), "{shown} -> {masked}");
+        }
+        assert_eq!(masks.apply("nothing secret"), "nothing secret");
+    }
 
     #[test]
     fn basic_is_form_encoded() {
