@@ -15,3 +15,9 @@ pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 /// The time limit of one OS keychain call (`5s` by default, `30s` when
 /// stdin is a terminal, where someone may be answering an unlock prompt).
 pub const KEYRING_TIMEOUT: &str = "AUTHTOOL_KEYRING_TIMEOUT";
+/// `1`: a person may answer a browser or device login started by `token`,
+/// `header`, `exec` or a credential helper; `0`: never (see
+/// `session::may_ask`).
+pub const INTERACTIVE: &str = "AUTHTOOL_INTERACTIVE";
+/// Set by CI systems: nobody is there to answer a login.
+pub const CI: &str = "CI";

@@ -103,11 +103,19 @@ impl<F: Fn(SecretName) -> Result<Secret>> SecretResolver for F {
 }
 
 /// What the engine gets to do its job: the profile's name (for
-/// messages), HTTP, and the profile's secrets.
+/// messages), HTTP, the profile's secrets, where it may cache what it
+/// learns of a server, and whether a person may be asked.
 pub struct Ctx<'a> {
     pub profile_name: &'a str,
     pub http: &'a Http,
     pub secrets: &'a dyn SecretResolver,
+    /// authtool's cache directory (discovered server metadata lives under
+    /// it, written with [`crate::fsutil`]).
+    pub cache_dir: &'a std::path::Path,
+    /// Whether a person can answer a browser or device login now (`login`,
+    /// `--interactive`, `AUTHTOOL_INTERACTIVE=1`, a terminal; see
+    /// [`crate::session::may_ask`]).
+    pub may_ask: bool,
 }
 
 impl Ctx<'_> {
@@ -140,24 +148,30 @@ pub trait Provider: std::fmt::Debug {
     fn present(&self, token: &TokenSet) -> Presentation {
         Presentation::bearer(token)
     }
-}
 
-impl dyn Provider + '_ {
-    /// Obtains a new token set with the long-lived credentials.
-    pub fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
+    /// Obtains a new token set with the long-lived credentials (or, for a
+    /// person's login, by asking them).
+    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
         engine::login(&self.spec(), ctx)
     }
 
     /// Renews with a refresh token. Providers without refresh tokens never
     /// return one from `login`, so this is not called for them.
-    pub fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
+    fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
         engine::refresh(&self.spec(), ctx, refresh_token)
     }
 
     /// Whether a refresh token dies on first use (then it is never sent
     /// twice, and never kept when the server omits a new one).
-    pub fn single_use_refresh(&self) -> bool {
+    fn single_use_refresh(&self) -> bool {
         self.spec().single_use_refresh
+    }
+
+    /// How long a login may wait for a person (a browser or device login),
+    /// beyond the requests themselves; processes waiting for the renewal
+    /// lock wait this much longer.
+    fn person_wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
     }
 }
 
