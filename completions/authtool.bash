@@ -381,7 +381,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__docker__subcmd__credential)
-            opts="-p -v -h --config --profile --verbose --help"
+            opts="-p -v -h --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,7 +433,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__exec)
-            opts="-p -v -h --config --profile --verbose --help"
+            opts="-p -v -h --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,7 +459,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__git__subcmd__credential)
-            opts="-p -v -h --timeout --config --profile --verbose --help"
+            opts="-p -v -h --timeout --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,7 +489,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,7 +901,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
