@@ -505,6 +505,56 @@ fn discovered_http_endpoints_on_a_remote_host_are_refused() {
         );
 }
 
+/// A server with only RFC 8414 metadata is found there, after OpenID
+/// Connect Discovery's 404; the metadata is then cached (a second login
+/// fetches nothing).
+#[test]
+fn discovery_falls_back_to_rfc8414_and_is_cached() {
+    let server = FakeServer::start(FakeOidc::new().rfc8414_only());
+    let env = fake_device_env(&server, "");
+    env.case(["-v", "login", "-p", "tv"])
+        .run()
+        .success()
+        .stderr(
+            "authtool: profile 'tv': logging in at http://127.0.0.1:[PORT]\n\
+             authtool: profile 'tv': discovering the endpoints at http://127.0.0.1:[PORT]/.well-known/openid-configuration\n\
+             authtool: GET http://127.0.0.1:[PORT]/.well-known/openid-configuration (attempt 1)\n\
+             authtool: HTTP 404 ([SIZE] bytes)\n\
+             authtool: profile 'tv': discovering the endpoints at http://127.0.0.1:[PORT]/.well-known/oauth-authorization-server\n\
+             authtool: GET http://127.0.0.1:[PORT]/.well-known/oauth-authorization-server (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: POST http://127.0.0.1:[PORT]/device (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'tv': to log in, open http://127.0.0.1:[PORT]/activate and enter the code ABCD-EFGH\n\
+             authtool: waiting up to 5m 0s for the login\n\
+             authtool: POST http://127.0.0.1:[PORT]/token (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'tv': refresh token kept in the secret store\n\
+             authtool: profile 'tv': logged in (the token expires in [DURATION])\n",
+        );
+    assert_eq!(
+        server
+            .requests_to("/.well-known/openid-configuration")
+            .len(),
+        1
+    );
+    assert_eq!(
+        server
+            .requests_to("/.well-known/oauth-authorization-server")
+            .len(),
+        1
+    );
+    env.case(["logout", "-p", "tv"]).run().success();
+    env.case(["login", "-p", "tv"]).run().success();
+    assert_eq!(server.requests_to("/device").len(), 2);
+    assert_eq!(
+        server
+            .requests_to("/.well-known/oauth-authorization-server")
+            .len(),
+        1
+    );
+}
+
 /// Configured endpoints need no discovery at all.
 #[test]
 fn explicit_endpoints_win_and_skip_discovery() {

@@ -461,6 +461,82 @@ fn login_timeout(value: &toml::Value) -> Result<Duration, FieldError> {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<OAuth2, String> {
+        crate::providers::parse_for_test(OAuth2::from_table, text)
+    }
+
+    #[test]
+    fn person_grants_default_to_a_public_client() {
+        let p = parse("issuer='https://id.example.com'\nclient_id='c'\ngrant='authorization_code'")
+            .unwrap();
+        assert_eq!(p.client_auth, ClientAuth::None);
+        assert!(p.secret_names().is_empty());
+        assert_eq!(p.login_timeout, DEFAULT_LOGIN_TIMEOUT);
+        assert_eq!(p.person_wait(), DEFAULT_LOGIN_TIMEOUT);
+        let p = parse("issuer='https://id.example.com'\nclient_id='c'").unwrap();
+        assert_eq!(p.client_auth, ClientAuth::Basic);
+        assert_eq!(p.secret_names(), vec![SecretName::ClientSecret]);
+        assert_eq!(p.person_wait(), Duration::ZERO);
+        let p = parse(
+            "token_url='https://h/t'\ndevice_authorization_url='https://h/d'\nclient_id='c'\n\
+             grant='device_code'\nclient_auth='basic'\nlogin_timeout=90",
+        )
+        .unwrap();
+        assert_eq!(p.secret_names(), vec![SecretName::ClientSecret]);
+        assert_eq!(p.login_timeout, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn person_grant_settings_are_checked() {
+        for (text, key) in [
+            ("client_id='c'", "token_url"),
+            ("issuer='https://h/?x=1'\nclient_id='c'", "issuer"),
+            (
+                "token_url='https://h/t'\nclient_id='c'\ngrant='authorization_code'",
+                "authorization_url",
+            ),
+            (
+                "issuer='https://h'\nclient_id='c'\nclient_auth='none'",
+                "client_auth",
+            ),
+            (
+                "issuer='https://h'\nclient_id='c'\nredirect_port=8000",
+                "redirect_port",
+            ),
+            (
+                "issuer='https://h'\nclient_id='c'\nlogin_timeout='1m'",
+                "login_timeout",
+            ),
+            (
+                "issuer='https://h'\nclient_id='c'\ngrant='device_code'\nlogin_timeout='0s'",
+                "login_timeout",
+            ),
+            (
+                "issuer='https://h'\nclient_id='c'\ngrant='device_code'\nusername='u'",
+                "username",
+            ),
+        ] {
+            let err = parse(text).expect_err(text);
+            assert!(err.starts_with(&format!("Some({key:?})")), "{text}: {err}");
+        }
+    }
+
+    /// A profile with `token_url` keeps the identity (and so the cache
+    /// fingerprint) it had before the person grants existed.
+    #[test]
+    fn token_url_profiles_keep_their_identity() {
+        let p = parse("token_url='https://a/t'\nclient_id='c'\nscope='s'").unwrap();
+        assert_eq!(
+            p.identity(),
+            vec![
+                ("token_url", "https://a/t".to_string()),
+                ("client_id", "c".to_string()),
+                ("grant", "ClientCredentials".to_string()),
+                ("field", "scope=s".to_string()),
+            ]
+        );
+    }
+
     #[test]
     fn config_validation() {
         let table = |s: &str| -> toml::Table { toml::from_str(s).unwrap() };

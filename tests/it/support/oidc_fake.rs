@@ -32,6 +32,9 @@ pub struct FakeOidc {
     pub issuer: Option<String>,
     /// Its metadata names endpoints on `http://id.example.com`.
     pub remote_endpoints: bool,
+    /// Its metadata is only at RFC 8414's well-known URL (OpenID Connect
+    /// Discovery's answers 404).
+    pub rfc8414_only: bool,
     /// What each device token request gets, in order: an RFC 8628 error
     /// (`authorization_pending`, `slow_down`, `access_denied`,
     /// `expired_token`) or `ok` (a token); after the last, `ok`.
@@ -57,6 +60,7 @@ impl FakeOidc {
         FakeOidc {
             issuer: None,
             remote_endpoints: false,
+            rfc8414_only: false,
             device_answers: VecDeque::new(),
             interval: 1,
             device_expires_in: 600,
@@ -74,6 +78,12 @@ impl FakeOidc {
     /// Its metadata names plain http endpoints on a remote host.
     pub fn with_remote_endpoints(mut self) -> Self {
         self.remote_endpoints = true;
+        self
+    }
+
+    /// Its metadata only at `/.well-known/oauth-authorization-server`.
+    pub fn rfc8414_only(mut self) -> Self {
+        self.rfc8414_only = true;
         self
     }
 
@@ -180,7 +190,12 @@ impl FakeOidc {
 impl Vendor for FakeOidc {
     fn handle(&mut self, req: &Request, now: SystemTime) -> Response {
         match (req.method.as_str(), req.path.as_str()) {
-            ("GET", "/.well-known/openid-configuration") => self.metadata(req),
+            ("GET", "/.well-known/openid-configuration") if !self.rfc8414_only => {
+                self.metadata(req)
+            }
+            ("GET", "/.well-known/oauth-authorization-server") if self.rfc8414_only => {
+                self.metadata(req)
+            }
             ("POST", "/device") => Response::json(
                 200,
                 json!({
