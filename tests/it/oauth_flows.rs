@@ -51,6 +51,25 @@ fn lines_of(file: &std::path::Path, n: usize) -> Vec<String> {
     panic!("{} never got {n} lines", file.display());
 }
 
+/// A browser profile `corp` at the real server, its `$BROWSER` the person
+/// (who approves); and the file that counts the browser tabs.
+fn oidc_browser_env(op: &OidcServer) -> (TestEnv, std::path::PathBuf) {
+    let mut env = person_env(&person_profile(
+        "corp",
+        op.issuer(),
+        "authorization_code",
+        oidc::NATIVE_CLIENT,
+        "",
+    ));
+    let tabs = env.root().join("tabs");
+    let log = env.root().join("person.log");
+    env.set_env("BROWSER", oidc::browser());
+    for (k, v) in oidc::person_env("approve", &tabs, &log) {
+        env.set_env(k, v);
+    }
+    (env, tabs)
+}
+
 /// The test server itself: discovery names its issuer, and the person
 /// script walks a device login to its end.
 #[test]
@@ -98,19 +117,7 @@ fn oidc_provider_test_server_and_person() {
 #[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
 fn oidc_provider_browser_login_end_to_end() {
     let op = OidcServer::start();
-    let mut env = person_env(&person_profile(
-        "corp",
-        op.issuer(),
-        "authorization_code",
-        oidc::NATIVE_CLIENT,
-        "",
-    ));
-    let tabs = env.root().join("tabs");
-    let log = env.root().join("person.log");
-    env.set_env("BROWSER", oidc::browser());
-    for (k, v) in oidc::person_env("approve", &tabs, &log) {
-        env.set_env(k, v);
-    }
+    let (env, tabs) = oidc_browser_env(&op);
     url_filters(env.case(["login", "-p", "corp"]))
         .run()
         .success()
@@ -231,19 +238,7 @@ fn oidc_provider_device_login_end_to_end() {
 #[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
 fn oidc_provider_parallel_callers_open_one_tab() {
     let op = OidcServer::start();
-    let mut env = person_env(&person_profile(
-        "corp",
-        op.issuer(),
-        "authorization_code",
-        oidc::NATIVE_CLIENT,
-        "",
-    ));
-    let tabs = env.root().join("tabs");
-    let log = env.root().join("person.log");
-    env.set_env("BROWSER", oidc::browser());
-    for (k, v) in oidc::person_env("approve", &tabs, &log) {
-        env.set_env(k, v);
-    }
+    let (env, tabs) = oidc_browser_env(&op);
     let outputs = env.run_concurrently(5, &["token", "-p", "corp", "--interactive"]);
     let tokens: Vec<String> = outputs
         .iter()

@@ -16,7 +16,7 @@
 use super::OAuth2;
 use super::discovery::Endpoints;
 use crate::error::{Error, Result};
-use crate::providers::engine::{self, Node, ResponseSpec, Spec, Template};
+use crate::providers::engine::{self, Node, Template};
 use crate::providers::{Ctx, TokenSet};
 use crate::secret::Secret;
 use crate::timefmt::human_secs;
@@ -378,20 +378,12 @@ fn exchange(
     code: &Secret,
 ) -> Result<TokenSet> {
     let text = |s: &str| Node::from(Template::literal(s));
-    let mut fields = vec![
-        ("grant_type", text("authorization_code")),
+    let fields = vec![
         ("code", Template::refresh_token().into()),
         ("redirect_uri", text(&attempt.redirect_uri)),
         ("code_verifier", text(attempt.verifier.expose())),
     ];
-    let extra: Vec<(String, String)> = cfg
-        .extra
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    fields.extend(extra.iter().map(|(k, v)| (k.as_str(), text(v))));
-    let request = cfg.request(&endpoints.token, fields);
-    let spec = Spec::new(request.clone(), ResponseSpec::rfc6749(), String::new());
+    let (request, spec) = cfg.grant_request(&endpoints.token, "authorization_code", fields);
     let sent = engine::send(&request, ctx, Some(code))?;
     let token = sent.read(&spec, &request, ctx)?;
     check_id_token(

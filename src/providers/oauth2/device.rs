@@ -117,19 +117,8 @@ fn poll(
     code_expires_first: bool,
 ) -> Result<TokenSet> {
     let name = ctx.profile_name;
-    let text = |s: &str| Node::from(Template::literal(s));
-    let mut fields = vec![
-        ("grant_type", text(GRANT_TYPE)),
-        ("device_code", Template::refresh_token().into()),
-    ];
-    let extra: Vec<(String, String)> = cfg
-        .extra
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    fields.extend(extra.iter().map(|(k, v)| (k.as_str(), text(v))));
-    let request = cfg.request(&endpoints.token, fields);
-    let spec = Spec::new(request.clone(), ResponseSpec::rfc6749(), String::new());
+    let fields = vec![("device_code", Template::refresh_token().into())];
+    let (request, spec) = cfg.grant_request(&endpoints.token, GRANT_TYPE, fields);
     let deadline = Instant::now() + wait;
     let mut interval = auth.interval.unwrap_or(DEFAULT_INTERVAL).max(1);
     let timed_out = || {

@@ -276,6 +276,23 @@ impl OAuth2 {
             .secrets_first(&[SecretName::ClientSecret])
     }
 
+    /// A token request at `token` redeeming a person's grant: `grant_type`,
+    /// then `fields`, then `extra`; and the spec that reads its answer.
+    pub(crate) fn grant_request(
+        &self,
+        token: &Url,
+        grant_type: &str,
+        fields: Vec<(&str, Node)>,
+    ) -> (RequestSpec, Spec) {
+        let text = |s: &str| Node::from(Template::literal(s));
+        let mut all = vec![("grant_type", text(grant_type))];
+        all.extend(fields);
+        all.extend(self.extra.iter().map(|(k, v)| (k.as_str(), text(v))));
+        let request = self.request(token, all);
+        let spec = Spec::new(request.clone(), ResponseSpec::rfc6749(), String::new());
+        (request, spec)
+    }
+
     /// The token API at `token`: the grant's request (client credentials
     /// or password; the person's grants build theirs in [`browser`] and
     /// [`device`]) and the refresh request.
