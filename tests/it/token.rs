@@ -593,7 +593,7 @@ fn config_path_check_and_init() {
     env.case(["config", "check"])
         .run()
         .success()
-        .stdout("[ROOT]/config/authtool/config.toml: ok, 8 profiles: acme, connect-dev, connect-prod, erp, lbm-prod, lrs, org, org-user\n")
+        .stdout("[ROOT]/config/authtool/config.toml: ok, 10 profiles: acme, connect-dev, connect-prod, corp, corp-device, erp, lbm-prod, lrs, org, org-user\n")
         .stderr("");
     // init never overwrites without --force.
     env.case(["config", "init"])

@@ -103,7 +103,10 @@ pub fn login(cfg: &OAuth2, endpoints: &Endpoints, ctx: &Ctx) -> Result<TokenSet>
         human_secs(cfg.login_timeout.as_secs()),
         attempt.redirect_uri
     );
-    open_browser(url.as_str());
+    // On its own thread: a text-mode browser runs in the foreground, and
+    // its request must find the listener answering meanwhile.
+    let shown = url.to_string();
+    std::thread::spawn(move || open_browser(&shown));
     let code = wait_for_code(cfg, endpoints, ctx, &listener, &attempt)?;
     drop(listener);
     debug!("profile '{name}': the browser answered; exchanging the code");
