@@ -353,6 +353,12 @@ fn a_person_is_asked_only_when_one_can_answer() {
     ] {
         env.case(args).run().code(3).stdout("").stderr(refused);
     }
+    env.case(["git-credential", "-p", "corp", "get"])
+        .stdin("protocol=https\nhost=git.example.com\n\n")
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr(refused);
     env.set_env("AUTHTOOL_INTERACTIVE", "0");
     env.case(["token", "-p", "corp"])
         .run()
