@@ -19,5 +19,7 @@ pub const KEYRING_TIMEOUT: &str = "AUTHTOOL_KEYRING_TIMEOUT";
 /// `header`, `exec` or a credential helper; `0`: never (see
 /// `session::may_ask`).
 pub const INTERACTIVE: &str = "AUTHTOOL_INTERACTIVE";
+/// The browser a browser login starts (`:`-separated commands; `%s`: the URL).
+pub const BROWSER: &str = "BROWSER";
 /// Set by CI systems: nobody is there to answer a login.
 pub const CI: &str = "CI";

@@ -294,6 +294,7 @@ impl<'a> Session<'a> {
             secrets: self,
             cache_dir: &self.cache_dir,
             may_ask: self.may_ask.get(),
+            secret_vars: self.profile.secret_env_vars().collect(),
         }
     }
 

@@ -116,6 +116,9 @@ pub struct Ctx<'a> {
     /// `--interactive`, `AUTHTOOL_INTERACTIVE=1`, a terminal; see
     /// [`crate::session::may_ask`]).
     pub may_ask: bool,
+    /// The environment variables the profile takes secrets from: removed
+    /// from the environment of every program authtool starts (a browser).
+    pub secret_vars: Vec<&'a str>,
 }
 
 impl Ctx<'_> {

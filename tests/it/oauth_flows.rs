@@ -337,6 +337,25 @@ fn a_second_callback_finds_the_listener_closed() {
         .stdout("fake-access-1\n");
 }
 
+/// A browser gets none of the profile's secret variables (here a
+/// confidential client's secret, from `$CORP_SECRET`).
+#[test]
+fn the_browser_gets_no_secret_variables() {
+    let server = FakeServer::start(FakeOidc::new());
+    let mut env = fake_browser_env(
+        &server,
+        "twice",
+        "client_auth = \"body\"\nclient_secret_env = \"CORP_SECRET\"\n",
+    );
+    env.set_env("CORP_SECRET", "corp-secret-value");
+    env.case(["login", "-p", "corp"]).run().success();
+    lines_of(&env.root().join("browser.log"), 2);
+    let seen = std::fs::read_to_string(env.root().join("browser.log.env")).unwrap();
+    assert_eq!(seen, "CORP_SECRET=unset\n");
+    let form = server.requests_to("/token")[0].body_text().into_owned();
+    assert!(form.contains("client_secret=corp-secret-value"), "{form}");
+}
+
 /// `token`, `header`, `exec` and the credential helpers ask a person only
 /// when one can answer; otherwise exit 3 before any request.
 #[test]

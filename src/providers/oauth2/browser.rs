@@ -103,10 +103,7 @@ pub fn login(cfg: &OAuth2, endpoints: &Endpoints, ctx: &Ctx) -> Result<TokenSet>
         human_secs(cfg.login_timeout.as_secs()),
         attempt.redirect_uri
     );
-    // On its own thread: a text-mode browser runs in the foreground, and
-    // its request must find the listener answering meanwhile.
-    let shown = url.to_string();
-    std::thread::spawn(move || open_browser(&shown));
+    open_browser(url.as_str(), &ctx.secret_vars);
     let code = wait_for_code(cfg, endpoints, ctx, &listener, &attempt)?;
     drop(listener);
     debug!("profile '{name}': the browser answered; exchanging the code");
@@ -144,16 +141,68 @@ fn authorization_url(cfg: &OAuth2, endpoint: &Url, attempt: &Attempt) -> Url {
     url
 }
 
-/// Opens the URL in the background: `$BROWSER`, else the platform's opener.
-/// A failure is not fatal: the URL is on stderr.
-fn open_browser(url: &str) {
-    let mut options = webbrowser::BrowserOptions::new();
-    options.with_suppress_output(true);
-    if let Err(e) =
-        webbrowser::open_browser_with_options(webbrowser::Browser::Default, url, &options)
-    {
-        debug!("could not open a browser ({e}); open the URL above by hand");
+/// Starts a browser on `url` without waiting for it: `$BROWSER` (a
+/// `:`-separated list of commands, the first that starts wins; `%s` stands
+/// for the URL, else it is the last argument), else the platform's openers
+/// (the `open` crate: xdg-open, gio, …; `open`; `start`). The browser gets
+/// no stdin or stdout (stdout is authtool's data) and none of the
+/// profile's secret variables. A failure is not fatal: the URL is on
+/// stderr.
+fn open_browser(url: &str, secret_vars: &[&str]) {
+    let mut commands: Vec<std::process::Command> =
+        browser_env_commands(std::env::var(crate::envvars::BROWSER).ok().as_deref(), url);
+    if commands.is_empty() {
+        commands = open::commands(url);
     }
+    for mut command in commands {
+        for var in secret_vars {
+            command.env_remove(var);
+        }
+        let started = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match started {
+            Ok(child) => {
+                debug!("started the browser: {:?}", command.get_program());
+                // Reaped on its own thread: authtool does not wait for it.
+                std::thread::spawn(move || {
+                    let mut child = child;
+                    let _ = child.wait();
+                });
+                return;
+            }
+            Err(e) => debug!("cannot start {:?}: {e}", command.get_program()),
+        }
+    }
+    debug!("could not open a browser; open the URL above by hand");
+}
+
+/// The commands `$BROWSER` names for `url`, in order.
+fn browser_env_commands(browser: Option<&str>, url: &str) -> Vec<std::process::Command> {
+    let Some(browser) = browser else {
+        return Vec::new();
+    };
+    browser
+        .split(':')
+        .filter_map(|entry| {
+            let mut words: Vec<String> = entry
+                .split_ascii_whitespace()
+                .map(|w| w.replace("%s", url))
+                .collect();
+            if !entry.contains("%s") {
+                words.push(url.to_string());
+            }
+            let (program, args) = words.split_first()?;
+            if program == url {
+                return None;
+            }
+            let mut command = std::process::Command::new(program);
+            command.args(args);
+            Some(command)
+        })
+        .collect()
 }
 
 /// What a callback said.
@@ -460,6 +509,28 @@ mod tests {
             s256("dBjftJeZ4CVP-mJ0pAjcLiP8jRgL5xSEKLcTv-BQCJo"),
             "QQL1v6_MUVyyZFx0EE2bAYIJ0exJUlS_UhInGNuKSNA"
         );
+    }
+
+    #[test]
+    fn browser_variable_lists_commands() {
+        let args = |c: &std::process::Command| {
+            std::iter::once(c.get_program())
+                .chain(c.get_args())
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        let u = "http://h/a?b=c";
+        let cmds = browser_env_commands(Some("firefox --new-tab:open -a Safari %s:"), u);
+        let cmds: Vec<_> = cmds.iter().map(args).collect();
+        assert_eq!(
+            cmds,
+            vec![
+                vec!["firefox", "--new-tab", u],
+                vec!["open", "-a", "Safari", u],
+            ]
+        );
+        assert!(browser_env_commands(None, u).is_empty());
+        assert!(browser_env_commands(Some(""), u).is_empty());
     }
 
     #[test]

@@ -221,12 +221,16 @@ impl Vendor for FakeOidc {
 ///   and one without a state (then nothing);
 /// - `twice`: the callback with [`AUTH_CODE`] and the right state, then
 ///   the same again a second later.
+///
+/// It also writes `CORP_SECRET=VALUE` (or `unset`) to
+/// `$FAKE_BROWSER_LOG.env`: what a browser would see of that variable.
 pub fn browser_script(dir: &Path) -> String {
     let path: PathBuf = dir.join("fake-browser.sh");
     std::fs::write(
         &path,
         r#"#!/bin/sh
 url=$1
+echo "CORP_SECRET=${CORP_SECRET:-unset}" > "$FAKE_BROWSER_LOG.env"
 param() { printf '%s' "$url" | sed -n "s/.*[?&]$1=\([^&]*\).*/\1/p"; }
 redirect=$(param redirect_uri | sed 's/%3A/:/g; s/%2F/\//g')
 state=$(param state)
