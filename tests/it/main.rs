@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod bazel;
 #[cfg(unix)]
 mod completion;
 #[cfg(unix)]
@@ -21,6 +22,7 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod keyring;
 mod quick_start;
 mod reliability;
 mod security;
