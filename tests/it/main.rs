@@ -26,6 +26,8 @@ mod keyring;
 mod quick_start;
 mod reliability;
 mod security;
+#[cfg(unix)]
+mod setup;
 mod store;
 mod tls;
 mod token;
