@@ -24,6 +24,8 @@ mod git;
 mod http_provider;
 mod keyring;
 mod quick_start;
+#[cfg(unix)]
+mod recipes;
 mod reliability;
 mod security;
 #[cfg(unix)]
