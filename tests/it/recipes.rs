@@ -11,8 +11,16 @@ use crate::support::*;
 /// A registry with the `org` OAuth2 server inside, and an env whose `org`
 /// profile gets its tokens there and serves `urls`.
 fn registry_env(urls: impl FnOnce(&str) -> String) -> (FakeServer<FakeRegistry>, TestEnv) {
+    registry_env_with(urls, "")
+}
+
+/// [`registry_env`] with more profile keys.
+fn registry_env_with(
+    urls: impl FnOnce(&str) -> String,
+    more: &str,
+) -> (FakeServer<FakeRegistry>, TestEnv) {
     let server = FakeServer::start(FakeRegistry::new(org_fake()));
-    let extra = format!("urls = {}\n", urls(&server.url()));
+    let extra = format!("urls = {}\n{more}", urls(&server.url()));
     let env = org_env_at(&server.token_url(), &extra);
     (server, env)
 }
@@ -156,3 +164,117 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     z.writestr('authtool_demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: authtool-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')
     z.writestr('authtool_demo-1.0.dist-info/RECORD', '')
 ";
+
+/// A directory holding an `authtool` link, for recipes that name the
+/// program `authtool` (as the docs do).
+fn authtool_on_path(env: &mut TestEnv) {
+    let bin = env.root().join("authtool-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(authtool_bin(), bin.join("authtool")).unwrap();
+    env.set_env("PATH", path_with(&bin));
+}
+
+/// cargo's `cargo:token-from-stdout` provider running `authtool token`:
+/// a sparse registry with `auth-required` (config.json and the index file
+/// need the token, which cargo sends as the `Authorization` value).
+#[test]
+fn recipe_cargo_credential_provider() {
+    let (server, mut env) = registry_env(|url| format!("[\"{url}/index/\"]"));
+    let url = server.url();
+    server.serve_file(
+        "/index/config.json",
+        "application/json",
+        format!("{{\"dl\": \"{url}/dl\", \"api\": \"{url}\", \"auth-required\": true}}"),
+    );
+    server.serve_file(
+        "/index/au/th/authtool-demo",
+        "text/plain",
+        "{\"name\":\"authtool-demo\",\"vers\":\"1.0.0\",\"deps\":[],\"cksum\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"features\":{},\"yanked\":false,\"v\":2}\n",
+    );
+    authtool_on_path(&mut env);
+    let cargo_home = env.root().join("cargo-home");
+    env.set_env("CARGO_HOME", &cargo_home);
+    // The recipe, as docs/integrations.md gives it.
+    env.write_file(
+        "cargo-home/config.toml",
+        &format!(
+            "[registries.corp]\nindex = \"sparse+{url}/index/\"\ncredential-provider = [\"cargo:token-from-stdout\", \"authtool\", \"token\", \"-p\", \"org\"]\n"
+        ),
+    );
+    env.write_file(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nauthtool-demo = { version = \"1\", registry = \"corp\" }\n",
+    );
+    env.write_file("app/src/lib.rs", "");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    env.case([
+        "generate-lockfile",
+        "--manifest-path",
+        "app/Cargo.toml",
+        "--quiet",
+    ])
+    .program(cargo)
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    let lock = std::fs::read_to_string(env.root().join("app/Cargo.lock")).unwrap();
+    assert!(
+        lock.contains("name = \"authtool-demo\"\nversion = \"1.0.0\""),
+        "{lock}"
+    );
+    let accepted = server.accepted();
+    let paths: Vec<&str> = accepted.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains(&"/index/config.json"), "{paths:?}");
+    assert!(paths.contains(&"/index/au/th/authtool-demo"), "{paths:?}");
+    for (path, how) in &accepted {
+        assert_eq!(how, &Presented::Raw, "{path}");
+    }
+    assert_eq!(server.logins(), 1);
+}
+
+/// npm with the token in `.npmrc` through `authtool exec` and the
+/// profile's `env = { NPM_TOKEN = "token" }`: npm sends it as Bearer.
+#[test]
+#[ignore = "needs npm: scripts/test.sh runs it when npm is on PATH"]
+fn recipe_npm_npmrc_with_exec() {
+    let (server, mut env) = registry_env_with(
+        |url| format!("[\"{url}/npm/\"]"),
+        "env = { NPM_TOKEN = \"token\" }\n",
+    );
+    let url = server.url();
+    server.serve_file(
+        "/npm/authtool-demo",
+        "application/json",
+        format!(
+            "{{\"name\":\"authtool-demo\",\"dist-tags\":{{\"latest\":\"1.0.0\"}},\"versions\":{{\"1.0.0\":{{\"name\":\"authtool-demo\",\"version\":\"1.0.0\",\"dist\":{{\"tarball\":\"{url}/npm/authtool-demo/-/authtool-demo-1.0.0.tgz\",\"shasum\":\"0000000000000000000000000000000000000000\"}}}}}}}}"
+        ),
+    );
+    authtool_on_path(&mut env);
+    let host = url.trim_start_matches("http:");
+    // The recipe, as docs/integrations.md gives it (here in ~/.npmrc).
+    env.write_file(
+        "home/.npmrc",
+        &format!("registry={url}/npm/\n{host}/npm/:_authToken=${{NPM_TOKEN}}\n"),
+    );
+    env.case([
+        "exec",
+        "org",
+        "--",
+        "npm",
+        "view",
+        "authtool-demo",
+        "version",
+    ])
+    .env("npm_config_update_notifier", "false")
+    .run()
+    .success()
+    .stdout("1.0.0\n")
+    .stderr("");
+    let accepted = server.accepted();
+    assert!(!accepted.is_empty());
+    for (path, how) in &accepted {
+        assert_eq!(how, &Presented::Bearer, "{path}");
+    }
+    assert_eq!(server.logins(), 1);
+}
