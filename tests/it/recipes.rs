@@ -278,3 +278,107 @@ fn recipe_npm_npmrc_with_exec() {
     }
     assert_eq!(server.logins(), 1);
 }
+
+/// Maven with `settings.xml` sending `Authorization: Bearer
+/// ${env.CORP_TOKEN}` to the repository, run through `authtool exec` and
+/// the profile's `env = { CORP_TOKEN = "token" }`. The project needs one
+/// build extension from the repository, which Maven resolves before any
+/// phase (so nothing else is fetched; Maven Central is never asked).
+#[test]
+#[ignore = "needs mvn: scripts/test.sh runs it when mvn is on PATH (.ci/run installs maven from apt)"]
+fn recipe_maven_settings_xml_with_exec() {
+    let (server, mut env) = registry_env_with(
+        |url| format!("[\"{url}/maven/\"]"),
+        "env = { CORP_TOKEN = \"token\" }\n",
+    );
+    let url = server.url();
+    let base = "/maven/com/example/authtool-demo/1.0/authtool-demo-1.0";
+    server.serve_file(
+        &format!("{base}.pom"),
+        "text/xml",
+        "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId><artifactId>authtool-demo</artifactId><version>1.0</version></project>\n",
+    );
+    // An empty zip archive (its end-of-central-directory record alone).
+    let mut jar = b"PK\x05\x06".to_vec();
+    jar.extend([0u8; 18]);
+    server.serve_file(
+        &format!("{base}.jar"),
+        "application/java-archive",
+        jar.clone(),
+    );
+    // Maven adds plexus-utils 1.1 to every build extension (a stand-in).
+    let plexus = "/maven/org/codehaus/plexus/plexus-utils/1.1/plexus-utils-1.1";
+    server.serve_file(
+        &format!("{plexus}.pom"),
+        "text/xml",
+        "<project><modelVersion>4.0.0</modelVersion><groupId>org.codehaus.plexus</groupId><artifactId>plexus-utils</artifactId><version>1.1</version></project>\n",
+    );
+    server.serve_file(&format!("{plexus}.jar"), "application/java-archive", jar);
+    authtool_on_path(&mut env);
+    // The recipe, as docs/integrations.md gives it.
+    env.write_file(
+        "settings.xml",
+        &format!(
+            r#"<settings>
+  <mirrors>
+    <mirror>
+      <id>corp</id>
+      <mirrorOf>*</mirrorOf>
+      <url>{url}/maven/</url>
+    </mirror>
+  </mirrors>
+  <servers>
+    <server>
+      <id>corp</id>
+      <configuration>
+        <httpHeaders>
+          <property>
+            <name>Authorization</name>
+            <value>Bearer ${{env.CORP_TOKEN}}</value>
+          </property>
+        </httpHeaders>
+      </configuration>
+    </server>
+  </servers>
+</settings>
+"#
+        ),
+    );
+    env.write_file(
+        "app/pom.xml",
+        "<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>com.example</groupId>\n  <artifactId>app</artifactId>\n  <version>1.0</version>\n  <packaging>pom</packaging>\n  <build>\n    <extensions>\n      <extension>\n        <groupId>com.example</groupId>\n        <artifactId>authtool-demo</artifactId>\n        <version>1.0</version>\n      </extension>\n    </extensions>\n  </build>\n</project>\n",
+    );
+    let repo = env.root().join("m2");
+    env.case([
+        "exec",
+        "org",
+        "--",
+        "mvn",
+        "-B",
+        "-q",
+        "-Dstyle.color=never",
+        "-s",
+        "settings.xml",
+        "-f",
+        "app/pom.xml",
+    ])
+    .arg(format!("-Dmaven.repo.local={}", repo.display()))
+    .arg("validate")
+    // Debian's Maven resets the terminal colour even with colour off.
+    .filter_regex("\x1b\\[0m", "")
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    assert!(
+        repo.join("com/example/authtool-demo/1.0/authtool-demo-1.0.jar")
+            .exists()
+    );
+    let accepted = server.accepted();
+    let paths: Vec<&str> = accepted.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains(&format!("{base}.jar").as_str()), "{paths:?}");
+    for (path, how) in &accepted {
+        assert_eq!(how, &Presented::Bearer, "{path}");
+    }
+    assert_eq!(server.logins(), 1);
+}
