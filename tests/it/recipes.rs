@@ -231,6 +231,39 @@ fn recipe_cargo_credential_provider() {
         assert_eq!(how, &Presented::Raw, "{path}");
     }
     assert_eq!(server.logins(), 1);
+
+    // The variant for registries that want `Bearer <token>`.
+    server.with_vendor(|v| v.accepted.clear());
+    std::fs::remove_file(env.root().join("app/Cargo.lock")).unwrap();
+    env.write_file(
+        "cargo-home2/config.toml",
+        &format!(
+            "[registries.corp]\nindex = \"sparse+{url}/index/\"\ncredential-provider = [\"cargo:token-from-stdout\", \"sh\", \"-c\", \"printf 'Bearer %s' \\\"$(authtool token -p org)\\\"\"]\n"
+        ),
+    );
+    env.case([
+        "generate-lockfile",
+        "--manifest-path",
+        "app/Cargo.toml",
+        "--quiet",
+    ])
+    .program(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    .env("CARGO_HOME", env.root().join("cargo-home2"))
+    .run()
+    .success()
+    .stdout("")
+    .stderr("");
+    let accepted = server.accepted();
+    assert!(
+        accepted
+            .iter()
+            .any(|(p, _)| p == "/index/au/th/authtool-demo"),
+        "{accepted:?}"
+    );
+    for (path, how) in &accepted {
+        assert_eq!(how, &Presented::Bearer, "{path}");
+    }
+    assert_eq!(server.logins(), 1);
 }
 
 /// npm with the token in `.npmrc` through `authtool exec` and the
