@@ -46,6 +46,7 @@ pub mod gitcred;
 pub mod http;
 pub mod jwt;
 pub mod keyringcred;
+pub mod linediff;
 pub mod log;
 pub mod output;
 pub mod providers;

@@ -105,9 +105,9 @@ impl Plan {
     }
 }
 
-/// The lines `after` adds (`+ `) and those it drops (`- `), in order: a
-/// longest-common-subsequence line diff without context (files too large
-/// for it are shown from their first to their last differing line).
+/// The lines `after` adds (`+ `) and those it drops (`- `), in order,
+/// without context (files too large for a line diff are shown from their
+/// first to their last differing line).
 fn line_changes(before: &str, after: &str) -> String {
     let old: Vec<&str> = before.lines().collect();
     let new: Vec<&str> = after.lines().collect();
@@ -119,35 +119,16 @@ fn line_changes(before: &str, after: &str) -> String {
         .take_while(|(a, b)| a == b)
         .count();
     let (a, b) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
-    let mut out = String::new();
-    if a.len().saturating_mul(b.len()) > 4_000_000 {
-        a.iter().for_each(|l| out.push_str(&format!("- {l}\n")));
-        b.iter().for_each(|l| out.push_str(&format!("+ {l}\n")));
-        return out;
-    }
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            (i, j) = (i + 1, j + 1);
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        }
-    }
-    out
+    let rows = if a.len().saturating_mul(b.len()) > 4_000_000 {
+        let dropped = a.iter().map(|l| ('-', *l));
+        dropped.chain(b.iter().map(|l| ('+', *l))).collect()
+    } else {
+        crate::linediff::diff_lines(a, b)
+    };
+    rows.into_iter()
+        .filter(|(sign, _)| *sign != ' ')
+        .map(|(sign, line)| format!("{sign} {line}\n"))
+        .collect()
 }
 
 /// A word as a shell would need it quoted.
