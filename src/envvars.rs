@@ -21,3 +21,5 @@ pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";
 pub const PIP_CONFIG_FILE: &str = "PIP_CONFIG_FILE";
 /// `setup uv`: uv's config file (default `~/.config/uv/uv.toml`).
 pub const UV_CONFIG_FILE: &str = "UV_CONFIG_FILE";
+/// `setup kubectl` without kubectl: the kubeconfig files (the first is written).
+pub const KUBECONFIG: &str = "KUBECONFIG";

@@ -128,8 +128,8 @@ pub enum Command {
     ///
     /// git: `credential.<url>.helper` for each of the profile's `urls`
     /// (git config --global, so $GIT_CONFIG_GLOBAL is honoured). kubectl: a
-    /// kubeconfig user with an exec stanza (kubectl config set-credentials;
-    /// $KUBECONFIG is honoured). docker: `credHelpers` in
+    /// kubeconfig user with an exec stanza (kubectl config set-credentials,
+    /// or without kubectl the YAML edited; $KUBECONFIG is honoured). docker: `credHelpers` in
     /// $DOCKER_CONFIG/config.json (~/.docker) and the
     /// docker-credential-authtool link. bazel: a `--credential_helper` line
     /// per host in ~/.bazelrc (or --file) and the authtool-bazel-credential

@@ -373,3 +373,79 @@ fn setup_kubectl_with_real_kubectl() {
         .stdout("org other [AUTHTOOL] [\"token\",\"--format\",\"exec-credential\",\"-p\",\"org\"] corp")
         .stderr("");
 }
+
+/// Without kubectl on PATH: the kubeconfig edited as YAML, the rest kept,
+/// a second run changes nothing; real kubectl (where installed) reads it.
+#[test]
+fn setup_kubectl_without_kubectl_edits_the_kubeconfig() {
+    let server = FakeServer::start(org_fake());
+    let mut env = setup_env(&server, r#"["https://k8s.example.com:6443"]"#);
+    let kubeconfig = env.write_file(
+        "kube/config",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: corp\n  cluster:\n    server: https://k8s.example.com:6443\ncontexts:\n- name: corp\n  context:\n    cluster: corp\n    user: org\ncurrent-context: corp\nusers:\n- name: other\n  user:\n    token: abc\n",
+    );
+    let no_tools = env.root().join("no-tools");
+    env.set_env("KUBECONFIG", &kubeconfig)
+        .set_env("PATH", no_tools);
+    let plan = "\
+would write [ROOT]/kube/config:
++ - name: org
++   user:
++     exec:
++       apiVersion: client.authentication.k8s.io/v1
++       command: [AUTHTOOL]
++       args:
++       - token
++       - --format
++       - exec-credential
++       - -p
++       - org
++       interactiveMode: Never
++       provideClusterInfo: false
+";
+    setup(&env, "kubectl", &["--dry-run"])
+        .run()
+        .success()
+        .stdout(plan)
+        .stderr("");
+    setup(&env, "kubectl", &[])
+        .run()
+        .success()
+        .stdout(plan.replace("would write", "wrote"))
+        .stderr("");
+    setup(&env, "kubectl", &[])
+        .run()
+        .success()
+        .stdout("profile 'org': already set up; nothing changed\n")
+        .stderr("");
+    let written = read(&kubeconfig);
+    assert!(
+        written.starts_with("apiVersion: v1\nkind: Config\nclusters:\n- name: corp\n  cluster:\n    server: https://k8s.example.com:6443\ncontexts:\n- name: corp\n  context:\n    cluster: corp\n    user: org\ncurrent-context: corp\nusers:\n- name: other\n  user:\n    token: abc\n- name: org\n"),
+        "{written}"
+    );
+    // Where kubectl is installed, it reads the stanza back.
+    let kubectl = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("kubectl"))
+            .find(|p| p.is_file())
+    });
+    if let Some(kubectl) = kubectl {
+        env.case(["config", "view", "-o", "jsonpath={.users[?(@.name==\"org\")].user.exec.command} {.users[?(@.name==\"org\")].user.exec.args}"])
+            .program(kubectl)
+            .run()
+            .success()
+            .stdout("[AUTHTOOL] [\"token\",\"--format\",\"exec-credential\",\"-p\",\"org\"]")
+            .stderr("");
+    }
+    // Not YAML: left untouched.
+    std::fs::write(&kubeconfig, "users: [\n").unwrap();
+    setup(&env, "kubectl", &[])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr_is("an error naming the file", |e| {
+            e.starts_with("authtool: error: cannot parse kubeconfig ")
+                && e.contains("it was left untouched")
+        });
+    assert_eq!(read(&kubeconfig), "users: [\n");
+}
