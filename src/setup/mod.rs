@@ -238,7 +238,7 @@ fn write_kept(path: &Path, text: &str) -> Result<()> {
             .map_err(|e| Error::config(format!("cannot follow {}: {e}", path.display())))?,
         _ => path.to_path_buf(),
     };
-    fsutil::write_atomic(&target, text.as_bytes())
+    fsutil::replace_file(&target, text.as_bytes())
 }
 
 /// A `Link` step for `name` in the bin dir, unless it already points to

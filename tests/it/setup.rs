@@ -449,3 +449,32 @@ would write [ROOT]/kube/config:
         });
     assert_eq!(read(&kubeconfig), "users: [\n");
 }
+
+/// A tool's file keeps its permissions, its directory's mode is left
+/// alone, and a file in the bin dir that is not authtool is not replaced.
+#[test]
+fn setup_keeps_modes_and_foreign_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = FakeServer::start(org_fake());
+    let env = setup_env(&server, r#"["https://a.example.com/"]"#);
+    let rc = env.write_file("ws/.bazelrc", "build --jobs=4\n");
+    let ws = env.root().join("ws");
+    std::fs::set_permissions(&ws, std::fs::Permissions::from_mode(0o775)).unwrap();
+    std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    setup(&env, "bazel", &["--file", "ws/.bazelrc"])
+        .run()
+        .success()
+        .stderr("");
+    let mode = |p: &PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&rc), 0o644);
+    assert_eq!(mode(&ws), 0o775);
+
+    let keyring = env.write_file("bin/keyring", "#!/bin/sh\necho mine\n");
+    setup(&env, "uv", &["--file", "uv.toml", "--dry-run"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/bin/keyring exists and is not authtool; not replacing it\nhint: remove it, or choose another directory with --bin-dir\n");
+    assert_eq!(read(&keyring), "#!/bin/sh\necho mine\n");
+    assert!(!env.root().join("uv.toml").exists());
+}
