@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use crate::setup::{self, Options};
 
 pub fn run(g: &Global, args: &SetupArgs) -> Result<Outcome> {
+    let python = matches!(args.tool, SetupTool::Pip | SetupTool::Uv);
+    if args.file.is_some() && !(python || args.tool == SetupTool::Bazel) {
+        return Err(Error::config(
+            "--file is for bazel (.bazelrc), pip (pip.conf) and uv (uv.toml)",
+        )
+        .hint("git, kubectl and Docker find their files themselves: set GIT_CONFIG_GLOBAL, KUBECONFIG or DOCKER_CONFIG"));
+    }
+    if args.index_url.is_some() && !python {
+        return Err(Error::config("--index-url is for pip and uv"));
+    }
     let (_, profile) = load_profile(g, &args.profile)?;
     let program = std::env::current_exe()
         .map_err(|e| Error::internal(format!("cannot find the authtool program: {e}")))?;

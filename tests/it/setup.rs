@@ -478,3 +478,32 @@ fn setup_keeps_modes_and_foreign_files() {
     assert_eq!(read(&keyring), "#!/bin/sh\necho mine\n");
     assert!(!env.root().join("uv.toml").exists());
 }
+
+/// Options for other tools, a profile without `urls`, an unknown profile:
+/// usage errors before anything is read or written.
+#[test]
+fn setup_usage_errors() {
+    let server = FakeServer::start(org_fake());
+    let env = org_env(&server, "");
+    env.case(["setup", "git", "org", "--file", "x"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: --file is for bazel (.bazelrc), pip (pip.conf) and uv (uv.toml)\nhint: git, kubectl and Docker find their files themselves: set GIT_CONFIG_GLOBAL, KUBECONFIG or DOCKER_CONFIG\n");
+    env.case(["setup", "docker", "org", "--index-url", "https://x/"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: --index-url is for pip and uv\n");
+    env.case(["setup", "bazel", "org", "--file", "rc"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: profile 'org' has no `urls`: nothing to set up\nhint: add the URL prefixes it serves, e.g. urls = [\"https://git.example.com/\"]\n");
+    env.case(["setup", "git", "nope"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: no profile named 'nope'\nhint: known profiles: org\n");
+    assert!(!env.root().join("rc").exists());
+}
