@@ -86,6 +86,39 @@ fn recipe_uv_keyring_provider_subprocess() {
         assert_eq!(how, &Presented::Basic("oauth2".into()), "{path}");
     }
     assert_eq!(server.logins(), 1);
+
+    // An index no profile covers: `keyring` has nothing for it, and uv
+    // fails without sending a request there with credentials.
+    let url = server.url();
+    env.write_file(
+        "uv-other.toml",
+        &format!("keyring-provider = \"subprocess\"\n\n[[index]]\nname = \"other\"\nurl = \"{url}/other/simple/\"\nauthenticate = \"always\"\n"),
+    );
+    env
+        .case([
+            "pip",
+            "compile",
+            "requirements.in",
+            "--no-header",
+            "--quiet",
+            "--python-version",
+            "3.11",
+        ])
+        .program("uv")
+        .env("UV_CONFIG_FILE", root.join("uv-other.toml"))
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("error: Failed to fetch: http://127.0.0.1:[PORT]/other/simple/authtool-demo/\n  cause: Missing credentials for: http://127.0.0.1:[PORT]/other/simple/authtool-demo/\n");
+    assert!(
+        server
+            .accepted()
+            .iter()
+            .all(|(path, _)| !path.starts_with("/other/")),
+        "{:?}",
+        server.accepted()
+    );
+    assert_eq!(server.logins(), 1);
 }
 
 /// The Python interpreter on PATH, resolved in the test's own environment
