@@ -83,3 +83,25 @@ fn registry_of(url: &str) -> Result<String> {
         None => host.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_are_hosts_with_their_port() {
+        assert_eq!(
+            registry_of("https://registry.example.com").unwrap(),
+            "registry.example.com"
+        );
+        assert_eq!(
+            registry_of("https://registry.example.com:443/v2/").unwrap(),
+            "registry.example.com"
+        );
+        assert_eq!(
+            registry_of("https://r.internal:5000/v2/").unwrap(),
+            "r.internal:5000"
+        );
+        assert!(registry_of("mailto:x@y").is_err());
+    }
+}

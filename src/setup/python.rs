@@ -231,6 +231,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn index_names_are_what_uv_accepts() {
+        assert_eq!(index_name("corp.pypi_1-x"), "corp.pypi_1-x");
+        assert_eq!(index_name("my team/π"), "my-team--");
+    }
+
+    #[test]
     fn ini_edits_keep_the_rest() {
         let mut ini = Ini::parse("# mine\n[global]\ntimeout = 60\nindex_url = https://old/\n  more\n\n[install]\nuser = true\n").unwrap();
         ini.set("global", "index-url", "https://new/");
