@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod bazel;
 #[cfg(unix)]
 mod completion;
 #[cfg(unix)]
@@ -23,9 +24,14 @@ mod git;
 mod http_provider;
 #[cfg(unix)]
 mod oauth_flows;
+mod keyring;
 mod quick_start;
+#[cfg(unix)]
+mod recipes;
 mod reliability;
 mod security;
+#[cfg(unix)]
+mod setup;
 mod store;
 mod tls;
 mod token;
