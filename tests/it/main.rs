@@ -22,9 +22,9 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod keyring;
 #[cfg(unix)]
 mod oauth_flows;
-mod keyring;
 mod quick_start;
 #[cfg(unix)]
 mod recipes;
