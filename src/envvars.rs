@@ -23,3 +23,11 @@ pub const INTERACTIVE: &str = "AUTHTOOL_INTERACTIVE";
 pub const BROWSER: &str = "BROWSER";
 /// Set by CI systems: nobody is there to answer a login.
 pub const CI: &str = "CI";
+/// `setup docker`: Docker's config directory (default `~/.docker`).
+pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";
+/// `setup pip`: pip's config file (default `~/.config/pip/pip.conf`).
+pub const PIP_CONFIG_FILE: &str = "PIP_CONFIG_FILE";
+/// `setup uv`: uv's config file (default `~/.config/uv/uv.toml`).
+pub const UV_CONFIG_FILE: &str = "UV_CONFIG_FILE";
+/// `setup kubectl` without kubectl: the kubeconfig files (the first is written).
+pub const KUBECONFIG: &str = "KUBECONFIG";

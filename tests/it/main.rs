@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod bazel;
 #[cfg(unix)]
 mod completion;
 #[cfg(unix)]
@@ -21,11 +22,16 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod keyring;
 #[cfg(unix)]
 mod oauth_flows;
 mod quick_start;
+#[cfg(unix)]
+mod recipes;
 mod reliability;
 mod security;
+#[cfg(unix)]
+mod setup;
 mod store;
 mod tls;
 mod token;
