@@ -308,6 +308,15 @@ fn browser_callbacks_with_a_wrong_state_or_path_are_refused_until_the_timeout() 
         log,
         ["other-path 404", "wrong-state 400", "missing-state 400"]
     );
+    // A callback after the timeout finds nobody: the listener is gone.
+    let raw = ran.stderr_text();
+    let port: u16 = raw
+        .split("answer on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the listener's port on stderr");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     ran.code(3).stdout("").stderr(format!(
         "{FAKE_BROWSER_START}\
          authtool: waiting up to 3s for the browser's answer on http://127.0.0.1:[PORT]/callback\n\
