@@ -29,8 +29,9 @@ enum Sub {
 }
 
 /// `token`/`header` with `-p/--profile`, `--config`, `-v/--verbose`, a
-/// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl` and
-/// `--no-cache`, each at most once; `None` for anything else.
+/// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl`,
+/// `--no-cache` and `--id-token`, each at most once; `None` for anything
+/// else.
 pub fn quick(args: &[OsString]) -> Option<Cli> {
     let mut global = Global::default();
     let mut sub = None;
@@ -74,6 +75,9 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             }
             "--no-cache" if sub.is_some() && !fresh.no_cache && inline.is_none() => {
                 fresh.no_cache = true;
+            }
+            "--id-token" if sub.is_some() && !fresh.id_token && inline.is_none() => {
+                fresh.id_token = true;
             }
             positional
                 if sub.is_some()
@@ -194,6 +198,7 @@ mod tests {
             "--min-ttl",
             "5m",
             "--no-cache",
+            "--id-token",
             "--",
             "-",
             "",

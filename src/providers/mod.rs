@@ -177,6 +177,9 @@ pub struct TokenSet {
     pub refresh_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The OpenID Connect ID token of the login or refresh (`--id-token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Secret>,
 }
 
 impl TokenSet {
@@ -190,7 +193,34 @@ impl TokenSet {
             refresh_token: None,
             refresh_expires_at: None,
             scope: None,
+            id_token: None,
         }
+    }
+
+    /// The ID token as a token set of its own (`--id-token`): its expiry
+    /// from its own `exp`, issued when its `iat` says (else with this set).
+    /// `None`: the server issued no ID token.
+    pub fn id_token_set(&self) -> Option<TokenSet> {
+        let id = self.id_token.as_ref()?;
+        let claims = crate::jwt::decode(id.expose()).map(|j| j.claims);
+        let iat = claims
+            .as_ref()
+            .and_then(|c| c.get("iat"))
+            .and_then(serde_json::Value::as_u64);
+        Some(TokenSet {
+            access_token: id.clone(),
+            token_type: "Bearer".to_string(),
+            // No readable `exp`: it lives as long as the access token.
+            expires_at: crate::jwt::expiry(id.expose())
+                .ok()
+                .flatten()
+                .or(self.expires_at),
+            issued_at: iat.unwrap_or(self.issued_at),
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: self.scope.clone(),
+            id_token: None,
+        })
     }
 }
 

@@ -16,7 +16,7 @@ pub mod time;
 
 pub use errors::remote_message;
 pub use present::Present;
-pub use request::{BasicEncoding, RequestSpec};
+pub use request::{Assertion, BasicEncoding, RequestSpec};
 pub use response::{Expiry, Failure, Field, NotObject, Refusal, ResponseSpec, Shape, check_token};
 pub use template::{Body, BodyType, Node, Template};
 pub use time::{MAX_LIFETIME_SECS, TimeFormat, parse_ms_date};
@@ -41,6 +41,10 @@ pub struct Spec {
     /// What to check when the server refuses the login; `{profile}`
     /// stands for the profile's name.
     pub rejected_hint: String,
+    /// RFC 7009 token revocation: the request, its body holding the token
+    /// as `{refresh_token}` (the token in hand); `token_type_hint` is added
+    /// by [`revoke`].
+    pub revocation: Option<RequestSpec>,
 }
 
 impl Spec {
@@ -53,8 +57,46 @@ impl Spec {
             drop_refresh_token: false,
             response,
             rejected_hint,
+            revocation: None,
         }
     }
+}
+
+/// What kind of token is revoked (RFC 7009 §2.1 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Refresh,
+    Access,
+}
+
+impl TokenKind {
+    pub fn hint(self) -> &'static str {
+        match self {
+            TokenKind::Refresh => "refresh_token",
+            TokenKind::Access => "access_token",
+        }
+    }
+}
+
+/// Revokes `token` at the spec's revocation endpoint (RFC 7009 §2), with
+/// the client's authentication. `Ok(false)`: the spec has none. Only HTTP
+/// 200 is success (§2.2); an error answer reads as RFC 6749's.
+pub fn revoke(spec: &Spec, ctx: &Ctx, token: &Secret, kind: TokenKind) -> Result<bool> {
+    let Some(request) = &spec.revocation else {
+        return Ok(false);
+    };
+    let mut request = request.clone();
+    if let Some(body) = &mut request.body {
+        body.fields.push((
+            "token_type_hint".to_string(),
+            Template::literal(kind.hint()).into(),
+        ));
+    }
+    let (resp, masks) = request.send(ctx, Some(token))?;
+    if resp.status == 200 {
+        return Ok(true);
+    }
+    Err(masks.error(errors::rfc6749_error(&resp, &request.endpoint)))
 }
 
 /// Obtains a new token set with the long-lived credentials.

@@ -7,6 +7,8 @@
 //! (organization-api.txt's "query parameters" variant). The answer is
 //! RFC 6749's ([`ResponseSpec::rfc6749`]).
 
+mod keyless;
+
 use super::engine::{BasicEncoding, Body, Node, RequestSpec, ResponseSpec, Spec, Template};
 use super::{Provider, parse_url};
 use crate::fielderr::{FieldError, from_table};
@@ -34,6 +36,10 @@ pub enum ClientAuth {
     Body,
     /// `client_id` and `client_secret` in the URL query string.
     Query,
+    /// A fresh JWT signed with the `private_key` for each request (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// An assertion issued elsewhere (secret `client_assertion`), read fresh each time.
+    ClientAssertion,
 }
 
 /// The `oauth2` provider's keys.
@@ -55,8 +61,16 @@ pub struct OAuth2 {
     /// Extra form fields sent with every token request.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+    /// `private_key_jwt`: the `kid` header of the assertion.
+    pub key_id: Option<String>,
+    /// `private_key_jwt`: the algorithm (default from the key: RS256, ES256, EdDSA).
+    pub signing_alg: Option<String>,
+    /// The RFC 7009 revocation endpoint, used by `logout`.
+    pub revocation_url: Option<String>,
     #[serde(skip)]
     url: Option<Url>,
+    #[serde(skip)]
+    revocation: Option<Url>,
 }
 
 /// Form fields authtool sets itself; `extra` may not override them.
@@ -70,12 +84,18 @@ const RESERVED: &[&str] = &[
     "scope",
     "audience",
     "resource",
+    "client_assertion",
+    "client_assertion_type",
 ];
 
 impl OAuth2 {
     pub fn from_table(table: toml::Table) -> Result<Self, FieldError> {
         let mut cfg: OAuth2 = from_table(table)?;
         cfg.url = Some(parse_url("token_url", &cfg.token_url)?);
+        if let Some(url) = &cfg.revocation_url {
+            cfg.revocation = Some(parse_url("revocation_url", url)?);
+        }
+        keyless::validate(&cfg)?;
         if cfg.grant == Grant::Password && cfg.username.is_none() {
             return Err(FieldError::invalid(
                 "username",
@@ -104,10 +124,21 @@ impl OAuth2 {
     }
 
     /// A token request with the form `fields` and the client's credentials.
-    fn request(&self, mut fields: Vec<(&str, Node)>) -> RequestSpec {
+    fn request(&self, fields: Vec<(&str, Node)>) -> RequestSpec {
+        self.request_to(self.url(), fields)
+    }
+
+    /// A request to `url` (the token or revocation endpoint) with the form
+    /// `fields` and the client's credentials.
+    fn request_to(&self, url: Url, mut fields: Vec<(&str, Node)>) -> RequestSpec {
         let id = || Template::literal(&self.client_id);
         let secret = || Template::secret(SecretName::ClientSecret);
-        let mut req = RequestSpec::post(self.url());
+        let mut req = RequestSpec::post(url);
+        if let Some(name) = keyless::secret(self.client_auth) {
+            let audience = self.url();
+            req = keyless::authenticate(self, audience.as_str(), req, &mut fields);
+            return req.body(Body::form(fields)).secrets_first(&[name]);
+        }
         match self.client_auth {
             ClientAuth::Basic => req = req.basic(id(), secret(), BasicEncoding::FormUrlencoded),
             ClientAuth::Body => {
@@ -119,6 +150,7 @@ impl OAuth2 {
                     .query("client_id", id())
                     .query("client_secret", secret())
             }
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientAssertion => {}
         }
         req.body(Body::form(fields))
             .secrets_first(&[SecretName::ClientSecret])
@@ -147,9 +179,10 @@ impl Provider for OAuth2 {
     }
 
     fn secret_names(&self) -> Vec<SecretName> {
+        let client = keyless::secret(self.client_auth).unwrap_or(SecretName::ClientSecret);
         match self.grant {
-            Grant::ClientCredentials => vec![SecretName::ClientSecret],
-            Grant::Password => vec![SecretName::ClientSecret, SecretName::Password],
+            Grant::ClientCredentials => vec![client],
+            Grant::Password => vec![client, SecretName::Password],
         }
     }
 
@@ -199,6 +232,10 @@ impl Provider for OAuth2 {
         }
         let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
         spec.refresh = Some(self.request(fields));
+        spec.revocation = self
+            .revocation
+            .clone()
+            .map(|url| self.request_to(url, vec![("token", Template::refresh_token().into())]));
         spec
     }
 }
