@@ -21,6 +21,7 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod keyless;
 mod quick_start;
 mod reliability;
 mod security;
