@@ -22,6 +22,8 @@ mod generated;
 mod git;
 mod http_provider;
 mod keyless;
+#[cfg(unix)]
+mod oauth_flows;
 mod quick_start;
 mod reliability;
 mod security;

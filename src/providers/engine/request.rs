@@ -302,11 +302,13 @@ pub(crate) struct Masks {
 }
 
 impl Masks {
-    /// Masks `value` in all its forms.
+    /// Masks `value` in all its forms. A value shorter than
+    /// [`MIN_MASKED`] is left alone: it is no real secret, and masking it
+    /// would garble ordinary words of the server's message.
     pub(crate) fn secret(&mut self, value: &str) {
         use base64::Engine as _;
         use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-        if value.is_empty() {
+        if value.len() < MIN_MASKED {
             return;
         }
         let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
@@ -384,6 +386,9 @@ impl Masks {
     }
 }
 
+/// The shortest secret [`Masks`] looks for, in bytes.
+const MIN_MASKED: usize = 6;
+
 /// `text` with the hex digits of its percent-escapes in lower case.
 fn lower_hex(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -432,6 +437,10 @@ mod tests {
             assert!(!masked.contains("Y2xpZW50OnB3"), "{shown} -> {masked}");
         }
         assert_eq!(masks.apply("nothing secret"), "nothing secret");
+        // Too short to be a secret: ordinary words stay readable.
+        let mut short = Masks::default();
+        short.secret("wrong");
+        assert_eq!(short.apply("a wrong secret"), "a wrong secret");
     }
 
     #[test]
