@@ -4,6 +4,7 @@
 //! checks every assertion's signature with the client's public key, its
 //! claims, and refuses a `jti` it has seen.
 
+use crate::support::oidc;
 use crate::support::*;
 use serde_json::json;
 
@@ -553,4 +554,130 @@ fn no_id_token_is_exit_3_with_a_hint() {
     // The token it got is cached: asking again costs no request.
     env.case(["token", "--id-token"]).run().code(3);
     assert_eq!(server.counters().token_requests, 1);
+}
+
+// ---------------------------------------------------------------------------
+// Against the real OpenID Certified server (oidc-provider).
+
+/// Whether oidc-provider says `token` is active (RFC 7662), asked as the
+/// confidential machine client.
+fn active(op: &oidc::OidcServer, token: &str) -> bool {
+    let answer = curl(&[
+        "-u",
+        &format!("{}:{}", oidc::MACHINE_CLIENT, oidc::MACHINE_SECRET),
+        "-d",
+        &format!("token={token}"),
+        &format!("{}/token/introspection", op.issuer()),
+    ]);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    serde_json::from_str::<serde_json::Value>(&answer.body).unwrap()["active"] == true
+}
+
+/// A `private_key_jwt` client of oidc-provider (client_credentials) with
+/// `key` in its `jwks`.
+fn jwt_client(client_id: &str, key: &TestKey, alg: &str) -> serde_json::Value {
+    json!({
+        "client_id": client_id,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "token_endpoint_auth_signing_alg": alg,
+        "jwks": { "keys": [key.jwk_with(&format!("{client_id}-key"), alg)] },
+        "grant_types": ["client_credentials"],
+        "redirect_uris": [],
+        "response_types": [],
+    })
+}
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_private_key_jwt_with_rsa_p256_and_ed25519_keys_then_revocation() {
+    let keys = [
+        ("bot-rsa", TestKey::rsa().traditional(), "RS256"),
+        ("bot-p256", TestKey::p256(), "ES256"),
+        ("bot-ed25519", TestKey::ed25519(), "EdDSA"),
+    ];
+    let clients: Vec<_> = keys
+        .iter()
+        .map(|(id, key, alg)| jwt_client(id, key, alg))
+        .collect();
+    let op = oidc::OidcServer::start_with(json!({ "extra_clients": clients }));
+    for (client_id, key, _) in &keys {
+        let mut env = TestEnv::new();
+        env.set_env("AUTHTOOL_SECRET_STORE", "file");
+        let path = env.write_file("keys/bot.pem", &key.pem);
+        env.write_config(&format!(
+            "[profiles.bot]\nprovider = \"oauth2\"\ntoken_url = \"{0}/token\"\nrevocation_url = \"{0}/token/revocation\"\nclient_id = \"{client_id}\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{1}\"\nkey_id = \"{client_id}-key\"\n",
+            op.issuer(),
+            path.display()
+        ));
+        let token = env.case(["token"]).run().success().stderr("").line();
+        assert!(active(&op, &token), "{client_id}: {:?}", op.log());
+        // Revoked at the server (with a fresh assertion), then forgotten.
+        env.case(["logout"]).run().success().stdout("").stderr(
+            "authtool: profile 'bot': access token revoked at the server; cached token dropped\n",
+        );
+        assert!(!active(&op, &token), "{client_id}: still active");
+    }
+    assert_eq!(
+        op.requests("POST /token/revocation 200"),
+        3,
+        "{:?}",
+        op.log()
+    );
+}
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_refuses_a_key_it_does_not_know_and_a_revocation_failure_does_not_block_logout() {
+    let registered = TestKey::p256();
+    let op = oidc::OidcServer::start_with(json!({
+        "extra_clients": [jwt_client("bot", &registered, "ES256")],
+    }));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let path = env.write_file("keys/bot.pem", &TestKey::p256().pem);
+    let config = format!(
+        "[profiles.bot]\nprovider = \"oauth2\"\ntoken_url = \"{0}/token\"\nrevocation_url = \"{0}/token/revocation\"\nclient_id = \"bot\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{1}\"\n",
+        op.issuer(),
+        path.display()
+    );
+    env.write_config(&config);
+    env.case(["token"])
+        .run()
+        .code(6)
+        .stdout("")
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/token answered HTTP 401: invalid_client (client authentication failed)\nhint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n");
+    // The right key: a token; then the key file is replaced by a wrong
+    // one, so the revocation fails: a warning, and the logout happens.
+    std::fs::write(&path, &registered.pem).unwrap();
+    let token = env.case(["token"]).run().success().line();
+    std::fs::write(&path, TestKey::p256().pem).unwrap();
+    env.case(["logout"])
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: warning: profile 'bot': the access token was not revoked: http://127.0.0.1:[PORT]/token/revocation answered HTTP 401: invalid_client (client authentication failed); it is forgotten here all the same\nauthtool: profile 'bot': cached token dropped\n");
+    assert!(active(&op, &token));
+}
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_revocation_with_a_client_secret() {
+    let op = oidc::OidcServer::start();
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file")
+        .set_env("MACHINE_SECRET", oidc::MACHINE_SECRET);
+    env.write_config(&format!(
+        "[profiles.m]\nprovider = \"oauth2\"\ntoken_url = \"{0}/token\"\nrevocation_url = \"{0}/token/revocation\"\nclient_id = \"{1}\"\nclient_secret_env = \"MACHINE_SECRET\"\n",
+        op.issuer(),
+        oidc::MACHINE_CLIENT
+    ));
+    let token = env.case(["token"]).run().success().line();
+    assert!(active(&op, &token));
+    env.case(["logout", "--no-revoke"]).run().success();
+    assert!(active(&op, &token), "--no-revoke revoked it");
+    let token = env.case(["token"]).run().success().line();
+    env.case(["logout"]).run().success().stderr(
+        "authtool: profile 'm': access token revoked at the server; cached token dropped\n",
+    );
+    assert!(!active(&op, &token));
 }
