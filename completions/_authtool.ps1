@@ -57,6 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not print the trailing newline (raw format)')
             [CompletionResult]::new('--no-newline', '--no-newline', [CompletionResultType]::ParameterName, 'Do not print the trailing newline (raw format)')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Ignore the cache: fetch a new token and do not store it')
+            [CompletionResult]::new('--id-token', '--id-token', [CompletionResultType]::ParameterName, 'Print the OpenID Connect ID token of the last login or refresh instead of the access token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -69,10 +70,11 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Ignore the cache: fetch a new token and do not store it')
+            [CompletionResult]::new('--id-token', '--id-token', [CompletionResultType]::ParameterName, 'Print the OpenID Connect ID token of the last login or refresh instead of the access token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'authtool;login' {
@@ -93,6 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Also delete the stored secrets and refresh tokens')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every profile in the config')
+            [CompletionResult]::new('--no-revoke', '--no-revoke', [CompletionResultType]::ParameterName, 'Do not revoke the tokens at the server''s revocation endpoint (RFC 7009) first')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

@@ -489,7 +489,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --id-token --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -823,7 +823,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__logout)
-            opts="-p -v -h --forget --all --config --profile --verbose --help"
+            opts="-p -v -h --forget --all --no-revoke --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,7 +901,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -61,14 +61,16 @@ complete -c authtool -n "__fish_authtool_using_subcommand token" -l config -d 'T
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand login" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l secret-stdin -d 'Read the secrets from stdin, one per line, in the order `status` lists them'
@@ -79,6 +81,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand logout" -l config -d '
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l forget -d 'Also delete the stored secrets and refresh tokens'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l all -d 'Every profile in the config'
+complete -c authtool -n "__fish_authtool_using_subcommand logout" -l no-revoke -d 'Do not revoke the tokens at the server\'s revocation endpoint (RFC 7009) first'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
