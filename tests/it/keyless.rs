@@ -149,7 +149,7 @@ fn a_key_the_server_does_not_know_is_rejected() {
         .run()
         .code(6)
         .stdout("")
-        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client assertion: rejected: InvalidSignature)\nhint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n");
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/oauth2/token answered HTTP 401: invalid_client (client assertion: rejected: InvalidSignature)\nhint: the server did not accept the signed client assertion: check client_id, and that the server has this key's public half for the client (and key_id, signing_alg)\n");
 }
 
 #[test]
@@ -645,7 +645,7 @@ fn oidc_provider_refuses_a_key_it_does_not_know_and_a_revocation_failure_does_no
         .run()
         .code(6)
         .stdout("")
-        .stderr("authtool: error: http://127.0.0.1:[PORT]/token answered HTTP 401: invalid_client (client authentication failed)\nhint: the client id or client secret is wrong: check client_id and run `authtool login` to store the right secret\n");
+        .stderr("authtool: error: http://127.0.0.1:[PORT]/token answered HTTP 401: invalid_client (client authentication failed)\nhint: the server did not accept the signed client assertion: check client_id, and that the server has this key's public half for the client (and key_id, signing_alg)\n");
     // The right key: a token; then the key file is replaced by a wrong
     // one, so the revocation fails: a warning, and the logout happens.
     std::fs::write(&path, &registered.pem).unwrap();

@@ -96,7 +96,8 @@ pub fn revoke(spec: &Spec, ctx: &Ctx, token: &Secret, kind: TokenKind) -> Result
     if resp.status == 200 {
         return Ok(true);
     }
-    Err(masks.error(errors::rfc6749_error(&resp, &request.endpoint)))
+    let err = masks.error(errors::rfc6749_error(&resp, &request.endpoint));
+    Err(assertion_hint(&request, err))
 }
 
 /// Obtains a new token set with the long-lived credentials.
@@ -128,7 +129,26 @@ fn run(
     let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
     spec.response
         .read(&resp, &request.endpoint, crate::timefmt::now(), &hint)
-        .map_err(|e| masks.error(e))
+        .map_err(|e| assertion_hint(request, masks.error(e)))
+}
+
+/// A client assertion the server refused (`invalid_client`) gets a hint
+/// about the assertion, not about a client secret it never saw.
+fn assertion_hint(request: &RequestSpec, mut err: crate::Error) -> crate::Error {
+    use crate::secret::SecretName;
+    let refused = err.kind == crate::Kind::Rejected && err.message.contains(": invalid_client");
+    let order = request.secret_order();
+    let hint = if order.contains(&SecretName::PrivateKey) {
+        "the server did not accept the signed client assertion: check client_id, and that the server has this key's public half for the client (and key_id, signing_alg)"
+    } else if order.contains(&SecretName::ClientAssertion) {
+        "the server did not accept the client assertion: check client_id, and that the server trusts the assertion's issuer, subject and audience and that it has not expired (a fresh one is read at every login)"
+    } else {
+        return err;
+    };
+    if refused {
+        err.hints = vec![hint.to_string()];
+    }
+    err
 }
 
 /// Test helper: the body `request` sends with these secrets.
