@@ -53,7 +53,8 @@ impl KeyType {
         }
     }
 
-    fn describe(self) -> &'static str {
+    /// "an RSA key", "a P-256 EC key", "an Ed25519 key".
+    pub fn describe(self) -> &'static str {
         match self {
             KeyType::Rsa => "an RSA key",
             KeyType::P256 => "a P-256 EC key",

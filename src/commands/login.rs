@@ -21,7 +21,7 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
     let wanted = stored_secrets(&profile);
     let values = if wanted.is_empty() {
         eprintln!(
-            "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store"
+            "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command, NAME_file or inline); nothing to store"
         );
         Vec::new()
     } else if args.secret_stdin {
@@ -37,7 +37,7 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
             "pipe them in, one per line in this order: {}, and pass --secret-stdin",
             keys(&wanted)
         ))
-        .hint("or configure them with NAME_env / NAME_command in the profile"));
+        .hint("or configure them with NAME_env / NAME_command / NAME_file in the profile"));
     };
 
     let session = Session::new(&profile)?;
@@ -181,9 +181,14 @@ fn pem_values(lines: Vec<&str>) -> Vec<String> {
 }
 
 fn parse_lines(profile: &str, text: &str, wanted: &[SecretName]) -> Result<Vec<Secret>> {
+    let pem = if wanted.contains(&SecretName::PrivateKey) {
+        " (a PEM key as its BEGIN to END lines)"
+    } else {
+        ""
+    };
     let order = || {
         format!(
-            "give one secret per line, in this order: {} (a PEM key as its BEGIN to END lines)",
+            "give one secret per line, in this order: {}{pem}",
             keys(wanted)
         )
     };

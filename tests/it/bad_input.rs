@@ -71,7 +71,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "an unknown key (a typo)",
             with("client_secrte = \"x\"\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': unknown field `client_secrte`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': unknown field `client_secrte`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (
@@ -145,7 +145,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "a secret configured twice",
             with("client_secret_command = \"echo x\"\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret` is configured more than once; keep one of `client_secret`, `client_secret_env`, `client_secret_command`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret` is configured more than once; keep one of `client_secret`, `client_secret_env`, `client_secret_command`, `client_secret_file`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (

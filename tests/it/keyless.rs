@@ -681,3 +681,34 @@ fn oidc_provider_revocation_with_a_client_secret() {
     );
     assert!(!active(&op, &token));
 }
+
+#[test]
+fn doctor_checks_the_private_key_without_a_request() {
+    let key = TestKey::ed25519();
+    let (server, env) = key_env(&key, "");
+    let ran = env.case(["doctor"]).run();
+    let out = format!("{}{}", ran.stdout_text(), ran.stderr_text());
+    assert!(
+        out.contains("profile 'org': private_key: an Ed25519 key (signs EdDSA by default)"),
+        "{out}"
+    );
+    ran.hides(&key_lines(&key));
+    std::fs::write(env.root().join("keys/org.pem"), "garbage").unwrap();
+    let ran = env.case(["doctor"]).run();
+    let out = format!("{}{}", ran.stdout_text(), ran.stderr_text());
+    assert!(
+        out.contains("profile 'org': private_key: cannot be used: it is not PEM text"),
+        "{out}"
+    );
+    std::fs::remove_file(env.root().join("keys/org.pem")).unwrap();
+    let ran = env.case(["doctor"]).run();
+    let out = format!("{}{}", ran.stdout_text(), ran.stderr_text());
+    assert!(
+        out.contains(&format!(
+            "profile 'org': private_key: {}/keys/org.pem (from `private_key_file`) is not a readable file",
+            env.root().display()
+        )),
+        "{out}"
+    );
+    assert_eq!(server.counters().token_requests, 0);
+}

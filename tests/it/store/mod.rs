@@ -81,7 +81,7 @@ fn not_stored(profile: &str, store: &str) -> String {
     format!(
         "authtool: error: profile '{profile}': no client_secret is stored in the {store} secret store\n\
          hint: run `authtool login {profile}` to store it\n\
-         hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n"
+         hint: or set `client_secret_env = \"VARIABLE\"`, `client_secret_command = \"…\"` or `client_secret_file = \"PATH\"` in the profile\n"
     )
 }
 
@@ -239,7 +239,7 @@ fn login_never_prompts_without_a_terminal() {
         .stdout("")
         .stderr("authtool: error: profile 'org': stdin is not a terminal, so authtool cannot ask for client_secret\n\
              hint: pipe them in, one per line in this order: client_secret, and pass --secret-stdin\n\
-             hint: or configure them with NAME_env / NAME_command in the profile\n")
+             hint: or configure them with NAME_env / NAME_command / NAME_file in the profile\n")
         .hides(&[SECRET, PASSWORD]);
     assert_eq!(server.counters().token_requests, 0);
     // A secret that comes from the environment is not asked for at all.
@@ -249,7 +249,7 @@ fn login_never_prompts_without_a_terminal() {
         .run()
         .success()
         .stdout("")
-        .stderr("authtool: profile 'org' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store\n\
+        .stderr("authtool: profile 'org' takes every secret from its config (NAME_env, NAME_command, NAME_file or inline); nothing to store\n\
              authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert!(stored(&env).get("org/client_secret").is_none());
     // Missing stored secret for `token`: exit 3, pointing at login.
@@ -373,7 +373,7 @@ fn status_lists_every_profile_without_secrets() {
     table(&env, &["status"])
         .success()
         .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
-             broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+             broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
              envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
              org  oauth2  client_secret: file, missing  none  no\n")
         .stderr("");
@@ -384,7 +384,7 @@ fn status_lists_every_profile_without_secrets() {
         table(&env, args)
             .success()
             .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
-                 broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`\n\
+                 broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
                  envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
                  org  oauth2  client_secret: file, present  expires in [DURATION]  yes\n")
             .stderr("")
@@ -402,7 +402,7 @@ fn status_lists_every_profile_without_secrets() {
   "config": "[ROOT]/config/authtool/config.toml",
   "profiles": [
     {
-      "error": "[ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`",
+      "error": "[ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`",
       "name": "broken",
       "provider": null,
       "refresh_token": false,
@@ -654,7 +654,7 @@ hint: see the FAIL lines above
         .stdout("")
         .stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
       checking profile 'org' only, the one named
-FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`
+FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`
       hint: fix the file, then check it with `authtool config check`
 authtool: error: doctor: 1 of 2 checks failed
 hint: see the FAIL lines above
