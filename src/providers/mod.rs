@@ -403,6 +403,33 @@ mod tests {
     }
 
     #[test]
+    fn cached_token_sets_without_an_id_token_still_read() {
+        // A cache entry written before ID tokens were kept.
+        let old = r#"{"access_token":"at","token_type":"Bearer","expires_at":100,"issued_at":1}"#;
+        let set: TokenSet = serde_json::from_str(old).unwrap();
+        assert_eq!(set.id_token, None);
+        assert_eq!(set.id_token_set(), None);
+        // And one with an ID token: its own expiry and issue time.
+        let id = format!(
+            "e30.{}.sig",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                br#"{"iat":1700000000,"exp":1700000600}"#
+            )
+        );
+        let mut set = set;
+        set.id_token = Some(Secret::new(id.clone()));
+        let text = serde_json::to_string(&set).unwrap();
+        let back: TokenSet = serde_json::from_str(&text).unwrap();
+        let view = back.id_token_set().unwrap();
+        assert_eq!(view.access_token.expose(), id);
+        assert_eq!(
+            (view.issued_at, view.expires_at),
+            (1_700_000_000, Some(1_700_000_600))
+        );
+    }
+
+    #[test]
     fn registry_ids_are_unique() {
         for (i, id) in IDS.iter().enumerate() {
             assert!(!IDS[i + 1..].contains(id), "{id}");

@@ -712,3 +712,32 @@ fn doctor_checks_the_private_key_without_a_request() {
     );
     assert_eq!(server.counters().token_requests, 0);
 }
+
+#[test]
+fn a_private_key_can_live_in_the_secret_store() {
+    let key = TestKey::rsa();
+    let server = FakeServer::start(org_fake().with_jwt_client(ORG_ID, key.jwk.clone()));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    env.write_config(&org_profile(
+        &server.token_url(),
+        "client_auth = \"private_key_jwt\"\n",
+    ));
+    env.case(["login", "--secret-stdin"])
+        .stdin(key.pem.clone())
+        .run()
+        .success()
+        .stdout("")
+        .stderr("authtool: profile 'org': stored private_key in the file secret store\nauthtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
+    env.case(["token", "--no-cache"]).run().success().stderr("");
+    assert_eq!(server.counters().assertions, 2);
+    env.case(["logout", "--forget"])
+        .run()
+        .success()
+        .stderr("authtool: profile 'org': cached token and refresh token dropped; deleted private_key from the file store\n");
+    env.case(["token"])
+        .run()
+        .code(3)
+        .stdout("")
+        .stderr("authtool: error: profile 'org': no private_key is stored in the file secret store\nhint: run `authtool login org` to store it\nhint: or set `private_key_env = \"VARIABLE\"`, `private_key_command = \"…\"` or `private_key_file = \"PATH\"` in the profile\n");
+}
