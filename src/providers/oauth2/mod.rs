@@ -156,6 +156,12 @@ impl OAuth2 {
             .secrets_first(&[SecretName::ClientSecret])
     }
 
+    /// The RFC 7009 revocation endpoint: `revocation_url` when set (an
+    /// explicit endpoint wins over a discovered `revocation_endpoint`).
+    fn revocation_endpoint(&self) -> Option<Url> {
+        self.revocation.clone()
+    }
+
     /// scope, audience, resource and extra fields.
     fn common_fields(&self) -> Vec<(String, String)> {
         let mut fields = Vec::new();
@@ -233,8 +239,7 @@ impl Provider for OAuth2 {
         let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
         spec.refresh = Some(self.request(fields));
         spec.revocation = self
-            .revocation
-            .clone()
+            .revocation_endpoint()
             .map(|url| self.request_to(url, vec![("token", Template::refresh_token().into())]));
         spec
     }
