@@ -517,6 +517,14 @@ impl Config {
             if text.is_empty() {
                 return Err(located(Some(&key), format!("`{key}` is empty")));
             }
+            if how == "_file" && !Path::new(&text).is_absolute() {
+                // Relative to what? authtool runs from any directory (git
+                // and kubectl start it in theirs).
+                return Err(located(
+                    Some(&key),
+                    format!("`{key}` must be an absolute path, not `{text}`"),
+                ));
+            }
             let source = match how {
                 "_env" => SecretSource::Env(text),
                 "_command" => SecretSource::Command(text),

@@ -320,6 +320,16 @@ fn secret_files_are_read_at_each_use_and_must_be_regular_files() {
             .stdout("")
             .stderr("authtool: error: profile 'org': `client_secret_file`: refusing to use [ROOT]/secrets/client_secret: it is a FIFO, not a regular file\nhint: check `client_secret_file` and the file's permissions\n");
     }
+    // A relative path: relative to what? Refused where it is written.
+    env.write_config(&org_profile(
+        &server.token_url(),
+        "client_secret_file = \"secrets/client_secret\"\n",
+    ));
+    env.case(["token"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret_file` must be an absolute path, not `secrets/client_secret`\nhint: fix the file, then check it with `authtool config check`\n");
     // Configured twice.
     env.write_config(&org_profile(
         &server.token_url(),
