@@ -42,6 +42,9 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check or create the config file')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: `git config credential.helper ''!authtool git-credential''`')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'Docker credential helper protocol (install as docker-credential-authtool)')
+            [CompletionResult]::new('bazel-credential', 'bazel-credential', [CompletionResultType]::ParameterValue, 'Bazel credential helper (--credential_helper; install as authtool-bazel-credential)')
+            [CompletionResult]::new('keyring', 'keyring', [CompletionResultType]::ParameterValue, 'The `keyring` command for pip and uv (--keyring-provider subprocess)')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Wire a tool to a profile: writes the tool''s own config')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -242,6 +245,41 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'authtool;bazel-credential' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'authtool;keyring' {
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'password: the token alone; creds: the user name and the token, on two lines')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'authtool;setup' {
+            [CompletionResult]::new('--bin-dir', '--bin-dir', [CompletionResultType]::ParameterName, 'Where the links (keyring, authtool-bazel-credential, docker-credential-authtool) go [default: ~/.local/bin]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The file to write for bazel (.bazelrc), pip (pip.conf) or uv (uv.toml) [default: ~/.bazelrc, $PIP_CONFIG_FILE or ~/.config/pip/pip.conf, $UV_CONFIG_FILE or ~/.config/uv/uv.toml]')
+            [CompletionResult]::new('--index-url', '--index-url', [CompletionResultType]::ParameterName, 'pip, uv: the package index URL [default: the profile''s only `urls` entry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'authtool;exec' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
@@ -274,6 +312,9 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check or create the config file')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: `git config credential.helper ''!authtool git-credential''`')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'Docker credential helper protocol (install as docker-credential-authtool)')
+            [CompletionResult]::new('bazel-credential', 'bazel-credential', [CompletionResultType]::ParameterValue, 'Bazel credential helper (--credential_helper; install as authtool-bazel-credential)')
+            [CompletionResult]::new('keyring', 'keyring', [CompletionResultType]::ParameterValue, 'The `keyring` command for pip and uv (--keyring-provider subprocess)')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Wire a tool to a profile: writes the tool''s own config')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -322,6 +363,15 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             break
         }
         'authtool;help;docker-credential' {
+            break
+        }
+        'authtool;help;bazel-credential' {
+            break
+        }
+        'authtool;help;keyring' {
+            break
+        }
+        'authtool;help;setup' {
             break
         }
         'authtool;help;exec' {

@@ -28,6 +28,9 @@ _authtool() {
             ",$1")
                 cmd="authtool"
                 ;;
+            authtool,bazel-credential)
+                cmd="authtool__subcmd__bazel__subcmd__credential"
+                ;;
             authtool,completions)
                 cmd="authtool__subcmd__completions"
                 ;;
@@ -55,6 +58,9 @@ _authtool() {
             authtool,inspect)
                 cmd="authtool__subcmd__inspect"
                 ;;
+            authtool,keyring)
+                cmd="authtool__subcmd__keyring"
+                ;;
             authtool,list)
                 cmd="authtool__subcmd__status"
                 ;;
@@ -66,6 +72,9 @@ _authtool() {
                 ;;
             authtool,refresh)
                 cmd="authtool__subcmd__refresh"
+                ;;
+            authtool,setup)
+                cmd="authtool__subcmd__setup"
                 ;;
             authtool,status)
                 cmd="authtool__subcmd__status"
@@ -97,6 +106,9 @@ _authtool() {
             authtool__subcmd__config__subcmd__help,path)
                 cmd="authtool__subcmd__config__subcmd__help__subcmd__path"
                 ;;
+            authtool__subcmd__help,bazel-credential)
+                cmd="authtool__subcmd__help__subcmd__bazel__subcmd__credential"
+                ;;
             authtool__subcmd__help,completions)
                 cmd="authtool__subcmd__help__subcmd__completions"
                 ;;
@@ -124,6 +136,9 @@ _authtool() {
             authtool__subcmd__help,inspect)
                 cmd="authtool__subcmd__help__subcmd__inspect"
                 ;;
+            authtool__subcmd__help,keyring)
+                cmd="authtool__subcmd__help__subcmd__keyring"
+                ;;
             authtool__subcmd__help,login)
                 cmd="authtool__subcmd__help__subcmd__login"
                 ;;
@@ -132,6 +147,9 @@ _authtool() {
                 ;;
             authtool__subcmd__help,refresh)
                 cmd="authtool__subcmd__help__subcmd__refresh"
+                ;;
+            authtool__subcmd__help,setup)
+                cmd="authtool__subcmd__help__subcmd__setup"
                 ;;
             authtool__subcmd__help,status)
                 cmd="authtool__subcmd__help__subcmd__status"
@@ -155,8 +173,34 @@ _authtool() {
 
     case "${cmd}" in
         authtool)
-            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect doctor config git-credential docker-credential exec completions help"
+            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authtool__subcmd__bazel__subcmd__credential)
+            opts="-p -v -h --config --profile --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -519,8 +563,22 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help)
-            opts="token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help"
+            opts="token header login logout refresh status inspect doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authtool__subcmd__help__subcmd__bazel__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -700,6 +758,20 @@ _authtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authtool__subcmd__help__subcmd__keyring)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authtool__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -729,6 +801,20 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authtool__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -794,6 +880,36 @@ _authtool() {
                     ;;
             esac
             COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+            return 0
+            ;;
+        authtool__subcmd__keyring)
+            opts="-p -v -h --mode --config --profile --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
         authtool__subcmd__login)
@@ -872,6 +988,44 @@ _authtool() {
                     ;;
             esac
             COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+            return 0
+            ;;
+        authtool__subcmd__setup)
+            opts="-p -v -h --dry-run --bin-dir --file --index-url --config --profile --verbose --help git kubectl docker bazel pip uv"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bin-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
         authtool__subcmd__status)

@@ -39,6 +39,9 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand config 'Show, check or create the config file'
             cand git-credential 'git credential helper: `git config credential.helper ''!authtool git-credential''`'
             cand docker-credential 'Docker credential helper protocol (install as docker-credential-authtool)'
+            cand bazel-credential 'Bazel credential helper (--credential_helper; install as authtool-bazel-credential)'
+            cand keyring 'The `keyring` command for pip and uv (--keyring-provider subprocess)'
+            cand setup 'Wire a tool to a profile: writes the tool''s own config'
             cand exec 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -218,6 +221,38 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'authtool;bazel-credential'= {
+            cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
+            cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'authtool;keyring'= {
+            cand --mode 'password: the token alone; creds: the user name and the token, on two lines'
+            cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
+            cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'authtool;setup'= {
+            cand --bin-dir 'Where the links (keyring, authtool-bazel-credential, docker-credential-authtool) go [default: ~/.local/bin]'
+            cand --file 'The file to write for bazel (.bazelrc), pip (pip.conf) or uv (uv.toml) [default: ~/.bazelrc, $PIP_CONFIG_FILE or ~/.config/pip/pip.conf, $UV_CONFIG_FILE or ~/.config/uv/uv.toml]'
+            cand --index-url 'pip, uv: the package index URL [default: the profile''s only `urls` entry]'
+            cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
+            cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --dry-run 'Print what would change, and change nothing'
+            cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'authtool;exec'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
             cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
@@ -248,6 +283,9 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand config 'Show, check or create the config file'
             cand git-credential 'git credential helper: `git config credential.helper ''!authtool git-credential''`'
             cand docker-credential 'Docker credential helper protocol (install as docker-credential-authtool)'
+            cand bazel-credential 'Bazel credential helper (--credential_helper; install as authtool-bazel-credential)'
+            cand keyring 'The `keyring` command for pip and uv (--keyring-provider subprocess)'
+            cand setup 'Wire a tool to a profile: writes the tool''s own config'
             cand exec 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -282,6 +320,12 @@ set edit:completion:arg-completer[authtool] = {|@words|
         &'authtool;help;git-credential'= {
         }
         &'authtool;help;docker-credential'= {
+        }
+        &'authtool;help;bazel-credential'= {
+        }
+        &'authtool;help;keyring'= {
+        }
+        &'authtool;help;setup'= {
         }
         &'authtool;help;exec'= {
         }

@@ -133,6 +133,7 @@ pub struct CommonWire {
     urls: Option<Vec<String>>,
     git_username: Option<String>,
     docker_username: Option<String>,
+    keyring_username: Option<String>,
     env: Option<BTreeMap<String, String>>,
 }
 
@@ -148,6 +149,7 @@ const COMMON_KEYS: &[&str] = &[
     "urls",
     "git_username",
     "docker_username",
+    "keyring_username",
     "env",
 ];
 
@@ -167,6 +169,8 @@ pub struct Common {
     pub urls: Vec<String>,
     pub git_username: Option<String>,
     pub docker_username: Option<String>,
+    /// The user name `keyring` (pip, uv) gives with the token.
+    pub keyring_username: Option<String>,
     pub env: BTreeMap<String, String>,
 }
 
@@ -210,6 +214,7 @@ impl Common {
             urls: profile.urls.or(d.urls).unwrap_or_default(),
             git_username: profile.git_username.or(d.git_username),
             docker_username: profile.docker_username.or(d.docker_username),
+            keyring_username: profile.keyring_username.or(d.keyring_username),
             env: profile.env.or(d.env).unwrap_or_default(),
         }
     }
@@ -566,6 +571,7 @@ impl Config {
         for (key, value) in [
             ("git_username", &common.git_username),
             ("docker_username", &common.docker_username),
+            ("keyring_username", &common.keyring_username),
         ] {
             if let Some(v) = value
                 && v.chars().any(char::is_control)

@@ -15,3 +15,11 @@ pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 /// The time limit of one OS keychain call (`5s` by default, `30s` when
 /// stdin is a terminal, where someone may be answering an unlock prompt).
 pub const KEYRING_TIMEOUT: &str = "AUTHTOOL_KEYRING_TIMEOUT";
+/// `setup docker`: Docker's config directory (default `~/.docker`).
+pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";
+/// `setup pip`: pip's config file (default `~/.config/pip/pip.conf`).
+pub const PIP_CONFIG_FILE: &str = "PIP_CONFIG_FILE";
+/// `setup uv`: uv's config file (default `~/.config/uv/uv.toml`).
+pub const UV_CONFIG_FILE: &str = "UV_CONFIG_FILE";
+/// `setup kubectl` without kubectl: the kubeconfig files (the first is written).
+pub const KUBECONFIG: &str = "KUBECONFIG";

@@ -228,6 +228,42 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Replaces another program's file (`setup`: a tool's config) atomically,
+/// keeping its permissions (a new file gets 0600). Unlike [`write_atomic`]
+/// it leaves the modes of existing directories alone (the directory is the
+/// user's, e.g. a workspace); missing ones are created 0700.
+pub fn replace_file(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| Error::config(format!("cannot write {}: {e}", path.display()));
+    if !dir.exists() {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(fail)?;
+    }
+    let old = fs::metadata(path).ok().filter(|m| m.is_file());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(data).map_err(fail)?;
+    if let Some(old) = old {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
 /// A temp file older than this was left by a writer that was killed: every
 /// write finishes (or fails) within moments.
 const STALE_TEMP: Duration = Duration::from_secs(60);

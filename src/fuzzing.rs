@@ -98,10 +98,14 @@ pub fn config(data: &[u8]) {
         token.expires_at = Some(NOW + lifetime);
         let _ = session::renew_at(&token, common.refresh_margin);
         let _ = session::renewal_reason(&token, common.refresh_margin, None, NOW);
-        // git-credential and docker-credential write these as lines.
-        for name in [&common.git_username, &common.docker_username]
-            .into_iter()
-            .flatten()
+        // git-credential, docker-credential and keyring write these as lines.
+        for name in [
+            &common.git_username,
+            &common.docker_username,
+            &common.keyring_username,
+        ]
+        .into_iter()
+        .flatten()
         {
             assert!(!has_line_break(name), "username {name:?} breaks a line");
         }

@@ -13,6 +13,9 @@
 //!   the layer that does the work, return its output);
 //! - [`gitcred`], [`dockercred`]: git's and Docker's credential-helper
 //!   protocols (parsing, answers, matching, profile and store mode);
+//!   [`bazelcred`], [`keyringcred`]: Bazel's credential helpers and the
+//!   `keyring` command line pip and uv run;
+//! - [`setup`]: `authtool setup TOOL`, each tool's config written;
 //! - [`config`]: the schema, path resolution, validation, and which
 //!   profile's `urls` serve a URL; [`urlmatch`]: URL prefixes themselves;
 //! - [`session`]: get-or-renew with fingerprint, margin, lock, atomic write;
@@ -24,6 +27,7 @@
 //! - `fuzzing`: the fuzz targets' entry points, only under the `fuzzing`
 //!   feature (and in unit tests, which replay the saved inputs).
 
+pub mod bazelcred;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -42,11 +46,14 @@ pub mod gitcred;
 pub mod http;
 pub mod jose;
 pub mod jwt;
+pub mod keyringcred;
+pub mod linediff;
 pub mod log;
 pub mod output;
 pub mod providers;
 pub mod secret;
 pub mod session;
+pub mod setup;
 pub mod store;
 pub mod timefmt;
 pub mod urlmatch;

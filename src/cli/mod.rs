@@ -103,6 +103,43 @@ pub enum Command {
     /// Install: link authtool as `docker-credential-authtool` on PATH and set
     /// "credHelpers" (or "credsStore") to "authtool" in ~/.docker/config.json.
     DockerCredential(DockerCredentialArgs),
+    /// Bazel credential helper (--credential_helper; install as authtool-bazel-credential)
+    ///
+    /// `get` reads {"uri": "…"} on stdin and prints {"expires", "headers"}:
+    /// the headers of the profile whose `urls` cover the URI (each value a
+    /// list), and when Bazel should ask again (the token's expiry minus the
+    /// refresh margin). A URI no profile serves gets {}.
+    ///
+    /// Install: link authtool as `authtool-bazel-credential` and add
+    /// `common --credential_helper=HOST=/path/to/authtool-bazel-credential`
+    /// to .bazelrc (`authtool setup bazel PROFILE` does both).
+    BazelCredential(BazelCredentialArgs),
+    /// The `keyring` command for pip and uv (--keyring-provider subprocess)
+    ///
+    /// `get SERVICE USERNAME` prints the token of the profile whose `urls`
+    /// cover SERVICE (an index URL, or a host); `get SERVICE --mode creds`
+    /// prints the user name (`keyring_username`, default oauth2) and the
+    /// token on two lines. No match: nothing on stdout, exit 1.
+    ///
+    /// Install: link authtool as `keyring` in a directory on PATH
+    /// (`authtool setup pip|uv PROFILE` does it and writes the settings).
+    Keyring(KeyringArgs),
+    /// Wire a tool to a profile: writes the tool's own config
+    ///
+    /// git: `credential.<url>.helper` for each of the profile's `urls`
+    /// (git config --global, so $GIT_CONFIG_GLOBAL is honoured). kubectl: a
+    /// kubeconfig user with an exec stanza (kubectl config set-credentials,
+    /// or without kubectl the YAML edited; $KUBECONFIG is honoured). docker: `credHelpers` in
+    /// $DOCKER_CONFIG/config.json (~/.docker) and the
+    /// docker-credential-authtool link. bazel: a `--credential_helper` line
+    /// per host in ~/.bazelrc (or --file) and the authtool-bazel-credential
+    /// link. pip, uv: the `keyring` link, `keyring-provider = subprocess`
+    /// and the index URL in pip.conf / uv.toml.
+    ///
+    /// Idempotent: what is already there is left as it is, and everything
+    /// else in the files is kept. A file that does not parse is left
+    /// untouched (exit 2).
+    Setup(SetupArgs),
     /// Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)
     ///
     /// CMD gets AUTHTOOL_TOKEN (the token), AUTHTOOL_AUTH_HEADER (the
@@ -264,6 +301,72 @@ pub struct DockerCredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BazelCredentialArgs {
+    /// get (Bazel passes this)
+    #[arg(value_name = "COMMAND")]
+    pub command: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyringArgs {
+    /// get (pip and uv ask nothing else)
+    #[arg(value_name = "OPERATION")]
+    pub operation: String,
+
+    /// The index URL, or its host
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<String>,
+
+    /// The user name pip or uv asks for
+    #[arg(value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// password: the token alone; creds: the user name and the token, on two lines
+    #[arg(long, value_name = "MODE", default_value = "password")]
+    pub mode: String,
+}
+
+/// The tools `setup` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetupTool {
+    Git,
+    Kubectl,
+    Docker,
+    Bazel,
+    Pip,
+    Uv,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The tool to wire
+    #[arg(value_enum, value_name = "TOOL")]
+    pub tool: SetupTool,
+
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// Print what would change, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where the links (keyring, authtool-bazel-credential,
+    /// docker-credential-authtool) go [default: ~/.local/bin]
+    #[arg(long, value_name = "DIR")]
+    pub bin_dir: Option<std::path::PathBuf>,
+
+    /// The file to write for bazel (.bazelrc), pip (pip.conf) or uv (uv.toml)
+    /// [default: ~/.bazelrc, $PIP_CONFIG_FILE or ~/.config/pip/pip.conf,
+    /// $UV_CONFIG_FILE or ~/.config/uv/uv.toml]
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<std::path::PathBuf>,
+
+    /// pip, uv: the package index URL [default: the profile's only `urls` entry]
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
@@ -275,14 +378,17 @@ pub struct ExecArgs {
 
 /// The names authtool answers to when installed under another name:
 /// `git-credential-authtool get` is `authtool git-credential get`.
-const INSTALLED_AS: [(&str, &str); 2] = [
+pub const INSTALLED_AS: [(&str, &str); 4] = [
     ("git-credential-authtool", "git-credential"),
     ("docker-credential-authtool", "docker-credential"),
+    ("authtool-bazel-credential", "bazel-credential"),
+    ("keyring", "keyring"),
 ];
 
 /// The command line with the subcommand filled in when the program was
-/// started as `git-credential-authtool` or `docker-credential-authtool`
-/// (a link or copy of authtool under that name).
+/// started as `git-credential-authtool`, `docker-credential-authtool`,
+/// `authtool-bazel-credential` or `keyring` (a link or copy of authtool
+/// under that name).
 pub fn args_for_program(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut args: Vec<OsString> = args.into_iter().collect();
     let stem = args
@@ -343,6 +449,14 @@ mod tests {
                 "docker-credential",
                 "list"
             ])
+        );
+        assert_eq!(
+            args_for_program(args(&["/x/authtool-bazel-credential", "get"])),
+            args(&["/x/authtool-bazel-credential", "bazel-credential", "get"])
+        );
+        assert_eq!(
+            args_for_program(args(&["keyring", "get", "https://i/", "--mode", "creds"])),
+            args(&["keyring", "keyring", "get", "https://i/", "--mode", "creds"])
         );
         assert_eq!(
             args_for_program(args(&["authtool", "token"])),

@@ -1,5 +1,6 @@
 //! One file per subcommand; this file dispatches and holds what they share.
 
+pub mod bazel_credential;
 pub mod completions;
 pub mod config;
 pub mod docker_credential;
@@ -7,9 +8,11 @@ pub mod doctor;
 pub mod exec;
 pub mod git_credential;
 pub mod inspect;
+pub mod keyring;
 pub mod login;
 pub mod logout;
 pub mod refresh;
+pub mod setup;
 pub mod status;
 pub mod token;
 
@@ -51,6 +54,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Doctor(args) => doctor::run(g, &args),
         Command::GitCredential(args) => git_credential::run(g, &args),
         Command::DockerCredential(args) => docker_credential::run(g, &args),
+        Command::BazelCredential(args) => bazel_credential::run(g, &args),
+        Command::Keyring(args) => keyring::run(g, &args),
+        Command::Setup(args) => setup::run(g, &args),
         Command::Exec(args) => exec::run(g, &args),
     }
 }

@@ -83,7 +83,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "an unknown key in [defaults]",
             format!("[defaults]\ntimeout = \"1s\"\nbogus = 1\n{}", *PROFILE).into_bytes(),
-            "authtool: error: [ROOT]/config/authtool/config.toml:3: [defaults]: unknown field `bogus`, expected one of `refresh_margin`, `timeout`, `token_lifetime`, `ca_file`, `allow_insecure_http`, `token_cache`, `secret_store`, `urls`, `git_username`, `docker_username`, `env`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:3: [defaults]: unknown field `bogus`, expected one of `refresh_margin`, `timeout`, `token_lifetime`, `ca_file`, `allow_insecure_http`, `token_cache`, `secret_store`, `urls`, `git_username`, `docker_username`, `keyring_username`, `env`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (

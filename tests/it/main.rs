@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod bazel;
 #[cfg(unix)]
 mod completion;
 #[cfg(unix)]
@@ -22,11 +23,16 @@ mod generated;
 mod git;
 mod http_provider;
 mod keyless;
+mod keyring;
 #[cfg(unix)]
 mod oauth_flows;
 mod quick_start;
+#[cfg(unix)]
+mod recipes;
 mod reliability;
 mod security;
+#[cfg(unix)]
+mod setup;
 mod store;
 mod tls;
 mod token;

@@ -467,30 +467,9 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
         lines
     };
     let (a, b) = (split(expected), split(actual));
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut rows: Vec<(char, &str)> = Vec::new();
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            rows.push((' ', &a[i]));
-            (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            rows.push(('+', &b[j]));
-            j += 1;
-        } else {
-            rows.push(('-', &a[i]));
-            i += 1;
-        }
-    }
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let b: Vec<&str> = b.iter().map(String::as_str).collect();
+    let rows = authtool::linediff::diff_lines(&a, &b);
     if rows.is_empty() {
         return "  (both empty)\n".to_string();
     }

@@ -31,6 +31,8 @@
 //! - [`providers`]: one profile per provider against its fake
 //!   (`ProviderCase`), for tests that must hold for every provider, and the
 //!   `org` OAuth2 profile most tests use (`org_fake`, `org_env`).
+//! - [`registry`]: a package registry that requires a token
+//!   (`FakeRegistry`), for the recipes of pip, uv, cargo, npm and Maven.
 //! - [`sandbox`]: all six fakes at once with a ready config, one profile per
 //!   provider (`Sandbox`): the demo and `cargo run --example fake-vendors`.
 //!
@@ -53,6 +55,7 @@ pub mod oidc;
 pub mod primaerp;
 pub mod providers;
 pub mod proxy;
+pub mod registry;
 pub mod sandbox;
 pub mod tls;
 pub mod tokens;
@@ -79,6 +82,7 @@ pub use providers::{
     org_env_at, org_fake, org_profile,
 };
 pub use proxy::ConnectProxy;
+pub use registry::{FakeRegistry, Presented};
 pub use sandbox::{Sandbox, SandboxProfile};
 pub use tls::{TestPki, TlsFront};
 pub use tokens::{
