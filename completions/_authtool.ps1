@@ -98,6 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Also delete the stored secrets and refresh tokens')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every profile in the config')
+            [CompletionResult]::new('--no-revoke', '--no-revoke', [CompletionResultType]::ParameterName, 'Do not revoke the tokens at the server''s revocation endpoint (RFC 7009) first')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

@@ -939,7 +939,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__logout)
-            opts="-p -v -h --forget --all --config --profile --verbose --help"
+            opts="-p -v -h --forget --all --no-revoke --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -91,6 +91,7 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --forget 'Also delete the stored secrets and refresh tokens'
             cand --all 'Every profile in the config'
+            cand --no-revoke 'Do not revoke the tokens at the server''s revocation endpoint (RFC 7009) first'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand -h 'Print help'

@@ -84,6 +84,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand logout" -l config -d '
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l forget -d 'Also delete the stored secrets and refresh tokens'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -l all -d 'Every profile in the config'
+complete -c authtool -n "__fish_authtool_using_subcommand logout" -l no-revoke -d 'Do not revoke the tokens at the server\'s revocation endpoint (RFC 7009) first'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F

@@ -3,7 +3,7 @@
 //!
 //! A profile table is split three ways before it is deserialized: the
 //! common keys every provider shares ([`Common`]), the secret keys
-//! (`NAME`, `NAME_env`, `NAME_command` for each [`SecretName`]), and the
+//! (`NAME`, `NAME_env`, `NAME_command`, `NAME_file` for each [`SecretName`]), and the
 //! rest, which belongs to the provider named by `provider` and is parsed by
 //! that provider's own struct (`deny_unknown_fields`). After validation an
 //! invalid profile cannot exist.
@@ -227,6 +227,8 @@ pub enum SecretSource {
     Env(String),
     /// `NAME_command = "…"`: the command's trimmed stdout.
     Command(String),
+    /// `NAME_file = "PATH"`: the file's trimmed content, read at each use.
+    File(PathBuf),
     /// `NAME = "…"` in the config file (accepted with a warning).
     Inline(Secret),
     /// The secret store (written by `authtool login`).
@@ -239,6 +241,7 @@ impl SecretSource {
         match self {
             SecretSource::Env(var) => format!("env ${var}"),
             SecretSource::Command(_) => "command".to_string(),
+            SecretSource::File(path) => format!("file {}", path.display()),
             SecretSource::Inline(_) => "inline (config file)".to_string(),
             SecretSource::Store => "secret store".to_string(),
         }
@@ -519,9 +522,18 @@ impl Config {
             if text.is_empty() {
                 return Err(located(Some(&key), format!("`{key}` is empty")));
             }
+            if how == "_file" && !Path::new(&text).is_absolute() {
+                // Relative to what? authtool runs from any directory (git
+                // and kubectl start it in theirs).
+                return Err(located(
+                    Some(&key),
+                    format!("`{key}` must be an absolute path, not `{text}`"),
+                ));
+            }
             let source = match how {
                 "_env" => SecretSource::Env(text),
                 "_command" => SecretSource::Command(text),
+                "_file" => SecretSource::File(PathBuf::from(text)),
                 _ => SecretSource::Inline(Secret::new(text)),
             };
             if let Some(previous) = secrets.insert(secret, source) {
@@ -529,7 +541,7 @@ impl Config {
                 return Err(located(
                     Some(&key),
                     format!(
-                        "`{}` is configured more than once; keep one of `{0}`, `{0}_env`, `{0}_command`",
+                        "`{}` is configured more than once; keep one of `{0}`, `{0}_env`, `{0}_command`, `{0}_file`",
                         secret.key()
                     ),
                 ));
@@ -612,7 +624,7 @@ fn secret_key(key: &str) -> Option<(SecretName, &'static str)> {
     SecretName::ALL.iter().find_map(|s| {
         let base = s.key();
         let suffix = key.strip_prefix(base)?;
-        ["", "_env", "_command"]
+        ["", "_env", "_command", "_file"]
             .into_iter()
             .find(|x| *x == suffix)
             .map(|x| (*s, x))

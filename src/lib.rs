@@ -44,6 +44,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod gitcred;
 pub mod http;
+pub mod jose;
 pub mod jwt;
 pub mod keyringcred;
 pub mod linediff;

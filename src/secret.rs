@@ -63,22 +63,28 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-/// A secret a provider may need. Each is configured by `NAME`, `NAME_env`
-/// or `NAME_command`, or else read from the secret store.
+/// A secret a provider may need. Each is configured by `NAME`, `NAME_env`,
+/// `NAME_command` or `NAME_file`, or else read from the secret store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SecretName {
     ClientSecret,
     Password,
     ApiKey,
     SecretKey,
+    /// A PEM private key (`client_auth = "private_key_jwt"`).
+    PrivateKey,
+    /// An assertion issued elsewhere (`client_auth = "client_assertion"`).
+    ClientAssertion,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 4] = [
+    pub const ALL: [SecretName; 6] = [
         SecretName::ClientSecret,
         SecretName::Password,
         SecretName::ApiKey,
         SecretName::SecretKey,
+        SecretName::PrivateKey,
+        SecretName::ClientAssertion,
     ];
 
     /// The config key (and the store entry's suffix).
@@ -88,6 +94,8 @@ impl SecretName {
             SecretName::Password => "password",
             SecretName::ApiKey => "api_key",
             SecretName::SecretKey => "secret_key",
+            SecretName::PrivateKey => "private_key",
+            SecretName::ClientAssertion => "client_assertion",
         }
     }
 }

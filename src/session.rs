@@ -37,6 +37,7 @@ use crate::debug;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil;
 use crate::http::{Http, HttpOptions};
+use crate::providers::engine::TokenKind;
 use crate::providers::{Ctx, MAX_LIFETIME_SECS, Provider, SecretResolver, TokenSet};
 use crate::secret::{Secret, SecretName};
 use crate::store::Secrets;
@@ -66,6 +67,10 @@ pub struct Want {
     pub force: bool,
     /// A person may answer a browser or device login ([`may_ask`]).
     pub interactive: bool,
+    /// The ID token is what is served (`--id-token`): its own expiry
+    /// decides; a token set without one is not renewed for it (renewing
+    /// would not bring one; the caller says so).
+    pub id_token: bool,
 }
 
 impl Want {
@@ -76,6 +81,20 @@ impl Want {
             interactive: may_ask(flag),
             ..Want::default()
         }
+    }
+
+    /// Why `token` must be renewed for this request, or `None`.
+    fn renewal_reason(
+        &self,
+        token: &TokenSet,
+        margin: Option<Duration>,
+        now: u64,
+    ) -> Option<String> {
+        if !self.id_token {
+            return renewal_reason(token, margin, self.min_ttl, now);
+        }
+        let id = token.id_token_set()?;
+        renewal_reason(&id, margin, self.min_ttl, now).map(|why| format!("ID token {why}"))
     }
 }
 
@@ -316,7 +335,7 @@ impl<'a> Session<'a> {
         if !want.force
             && let Some(token) = &seen
         {
-            match renewal_reason(token, self.profile.common.refresh_margin, want.min_ttl, now) {
+            match want.renewal_reason(token, self.profile.common.refresh_margin, now) {
                 None => {
                     debug!(
                         "profile '{name}': using the cached token (expires {})",
@@ -350,9 +369,17 @@ impl<'a> Session<'a> {
             // would get now, even if it cannot satisfy --min-ttl or is
             // already within the margin: renewing again would get the same.
             let fresh = if changed {
-                token.expires_at.is_none_or(|at| at > now)
+                let served = match want.id_token {
+                    true => token.id_token_set(),
+                    false => None,
+                };
+                served
+                    .as_ref()
+                    .unwrap_or(token)
+                    .expires_at
+                    .is_none_or(|at| at > now)
             } else {
-                renewal_reason(token, self.profile.common.refresh_margin, want.min_ttl, now)
+                want.renewal_reason(token, self.profile.common.refresh_margin, now)
                     .is_none()
             };
             if fresh && (!want.force || changed) {
@@ -483,6 +510,10 @@ impl<'a> Session<'a> {
                     // RFC 6749 §6: no new refresh token means keep the old one.
                     new.refresh_token = Some(rt.clone());
                     new.refresh_expires_at = old.refresh_expires_at;
+                }
+                if new.id_token.is_none() {
+                    // OpenID Connect Core §12.2: the refresh may omit it.
+                    new.id_token = old.id_token.clone();
                 }
                 // The marker goes when the result is stored.
                 self.finish(new)
@@ -864,6 +895,65 @@ impl<'a> Session<'a> {
 
     fn refresh_account(&self) -> String {
         crate::store::account(&self.profile.name, REFRESH_TOKEN)
+    }
+
+    /// Revokes the cached refresh token, then the access token, at the
+    /// provider's revocation endpoint (RFC 7009), before `logout` forgets
+    /// them. A revocation that fails is a warning: it never blocks the
+    /// local logout. Returns what the server revoked.
+    pub fn revoke(&self) -> Vec<&'static str> {
+        let name = &self.profile.name;
+        let token = match self
+            .load()
+            .and_then(|t| t.map(|t| self.with_refresh_token(t)).transpose())
+        {
+            Ok(Some(token)) => token,
+            Ok(None) => return Vec::new(),
+            Err(e) => {
+                crate::warn!(
+                    "profile '{name}': cannot read the cached token to revoke it ({}); forgetting it here only",
+                    e.message
+                );
+                return Vec::new();
+            }
+        };
+        let ctx = self.ctx();
+        let spec = match self.provider().revocation_spec(&ctx) {
+            Ok(spec) => spec,
+            Err(e) => {
+                crate::warn!(
+                    "profile '{name}': cannot find the revocation endpoint ({}); the tokens are forgotten here only",
+                    e.message
+                );
+                return Vec::new();
+            }
+        };
+        let Some(endpoint) = spec.revocation.as_ref().map(|r| r.endpoint.clone()) else {
+            return Vec::new();
+        };
+        let mut revoked = Vec::new();
+        let tokens = [
+            (
+                token.refresh_token.as_ref(),
+                TokenKind::Refresh,
+                "refresh token",
+            ),
+            (Some(&token.access_token), TokenKind::Access, "access token"),
+        ];
+        for (value, kind, what) in tokens {
+            let Some(value) = value else { continue };
+            debug!("profile '{name}': revoking the {what} at {endpoint}");
+            match crate::providers::engine::revoke(&spec, &ctx, value, kind) {
+                Ok(_) => revoked.push(what),
+                Err(e) => {
+                    crate::warn!(
+                        "profile '{name}': the {what} was not revoked: {}; it is forgotten here all the same",
+                        e.message
+                    );
+                }
+            }
+        }
+        revoked
     }
 
     /// Drops the cached token and the refresh token that belongs to it.

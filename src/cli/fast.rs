@@ -32,8 +32,8 @@ enum Sub {
 
 /// `token`/`header` with `-p/--profile`, `--config`, `-v/--verbose`, a
 /// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl`,
-/// `--no-cache` and `--interactive`, each at most once; `None` for
-/// anything else.
+/// `--no-cache`, `--interactive` and `--id-token`, each at most once;
+/// `None` for anything else.
 pub fn quick(args: &[OsString]) -> Option<Cli> {
     let mut global = Global::default();
     let mut sub = None;
@@ -81,6 +81,9 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             }
             "--interactive" if sub.is_some() && !interactive.interactive && inline.is_none() => {
                 interactive.interactive = true;
+            }
+            "--id-token" if sub.is_some() && !fresh.id_token && inline.is_none() => {
+                fresh.id_token = true;
             }
             positional
                 if sub.is_some()
@@ -208,6 +211,7 @@ mod tests {
             "5m",
             "--no-cache",
             "--interactive",
+            "--id-token",
             "--",
             "-",
             "",

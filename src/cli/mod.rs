@@ -181,6 +181,14 @@ pub struct FreshnessArgs {
     /// Ignore the cache: fetch a new token and do not store it
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Print the OpenID Connect ID token of the last login or refresh instead of the access token
+    ///
+    /// Renewed by its own `exp`. For kubectl's OIDC (`--format
+    /// exec-credential`) and other clients that take an ID token. Exit 3
+    /// when the server issued none (ask for the `openid` scope).
+    #[arg(long)]
+    pub id_token: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +249,10 @@ pub struct LogoutArgs {
     /// Every profile in the config
     #[arg(long, conflicts_with = "name")]
     pub all: bool,
+
+    /// Do not revoke the tokens at the server's revocation endpoint (RFC 7009) first
+    #[arg(long)]
+    pub no_revoke: bool,
 }
 
 #[derive(Debug, Args)]

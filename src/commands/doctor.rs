@@ -255,13 +255,53 @@ fn check_store(report: &mut Report, profile: &Profile) {
         );
     }
     for secret in profile.provider.provider().secret_names() {
-        if let SecretSource::Env(var) = profile.secret_source(secret)
-            && std::env::var_os(&var).is_none_or(|v| v.is_empty())
+        let source = profile.secret_source(secret);
+        if let SecretSource::Env(var) = &source
+            && std::env::var_os(var).is_none_or(|v| v.is_empty())
         {
             report.warn(
                 &format!("profile '{name}': {}", secret.key()),
                 format!("${var} (from `{}_env`) is not set", secret.key()),
             );
+            continue;
+        }
+        if let SecretSource::File(path) = &source
+            && !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        {
+            report.warn(
+                &format!("profile '{name}': {}", secret.key()),
+                format!(
+                    "{} (from `{}_file`) is not a readable file",
+                    path.display(),
+                    secret.key()
+                ),
+            );
+            continue;
+        }
+        // A private key at hand (not behind a command or the store) is
+        // checked without a request.
+        if secret == crate::config::SecretName::PrivateKey
+            && matches!(
+                source,
+                SecretSource::File(_) | SecretSource::Env(_) | SecretSource::Inline(_)
+            )
+        {
+            let what = format!("profile '{name}': private_key");
+            let key = crate::store::Secrets::new(profile)
+                .get(profile, secret)
+                .map_err(|e| e.message)
+                .and_then(|pem| crate::jose::SigningKey::from_pem(pem.expose()));
+            match key {
+                Ok(key) => report.ok(
+                    &what,
+                    format!(
+                        "{} (signs {:?} by default)",
+                        key.kind().describe(),
+                        key.kind().default_alg()
+                    ),
+                ),
+                Err(why) => report.warn(&what, format!("cannot be used: {why}")),
+            }
         }
     }
 }

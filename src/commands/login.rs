@@ -25,7 +25,7 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
         Vec::new()
     } else if wanted.is_empty() {
         eprintln!(
-            "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store"
+            "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command, NAME_file or inline); nothing to store"
         );
         Vec::new()
     } else if args.secret_stdin {
@@ -41,7 +41,7 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
             "pipe them in, one per line in this order: {}, and pass --secret-stdin",
             keys(&wanted)
         ))
-        .hint("or configure them with NAME_env / NAME_command in the profile"));
+        .hint("or configure them with NAME_env / NAME_command / NAME_file in the profile"));
     };
 
     let session = Session::new(&profile)?;
@@ -165,12 +165,48 @@ fn read_stdin(profile: &Profile, wanted: &[SecretName]) -> Result<Vec<Secret>> {
     parse_lines(&profile.name, text.expose(), wanted)
 }
 
+/// Groups the lines of a PEM block (`-----BEGIN …` to `-----END …`) into
+/// one value: a private key is the one multi-line secret.
+fn pem_values(lines: Vec<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block: Option<Vec<&str>> = None;
+    for line in lines {
+        match &mut block {
+            Some(b) => {
+                b.push(line);
+                if line.starts_with("-----END ") {
+                    out.push(b.join("\n"));
+                    block = None;
+                }
+            }
+            None if line.starts_with("-----BEGIN ") => block = Some(vec![line]),
+            None => out.push(line.to_string()),
+        }
+    }
+    if let Some(b) = block {
+        out.push(b.join("\n"));
+    }
+    out
+}
+
 fn parse_lines(profile: &str, text: &str, wanted: &[SecretName]) -> Result<Vec<Secret>> {
-    let order = || format!("give one secret per line, in this order: {}", keys(wanted));
-    let lines: Vec<&str> = text
-        .split_terminator('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    let pem = if wanted.contains(&SecretName::PrivateKey) {
+        " (a PEM key as its BEGIN to END lines)"
+    } else {
+        ""
+    };
+    let order = || {
+        format!(
+            "give one secret per line, in this order: {}{pem}",
+            keys(wanted)
+        )
+    };
+    let lines: Vec<String> = pem_values(
+        text.split_terminator('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect(),
+    );
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let (values, rest) = lines.split_at(wanted.len().min(lines.len()));
     if values.len() < wanted.len() {
         return Err(Error::config(format!(
@@ -202,7 +238,11 @@ fn check(profile: &str, name: SecretName, value: &str) -> Result<()> {
             name.key()
         )));
     }
-    if value.chars().any(|c| c.is_control()) {
+    let multiline = name == SecretName::PrivateKey;
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && c == '\n'))
+    {
         return Err(Error::config(format!(
             "profile '{profile}': the {} contains a control character; nothing was stored",
             name.key()
@@ -215,19 +255,32 @@ fn check(profile: &str, name: SecretName, value: &str) -> Result<()> {
 fn prompt(profile: &Profile, wanted: &[SecretName]) -> Result<Vec<Secret>> {
     let mut out = Vec::new();
     for name in wanted {
-        let value = Secret::new(
-            rpassword::prompt_password(format!(
-                "{} for profile '{}' (hidden): ",
-                name.key(),
-                profile.name
-            ))
-            .map_err(|e| {
+        let read = |prompt: String| {
+            rpassword::prompt_password(prompt).map_err(|e| {
                 Error::login_required(format!(
                     "cannot read the {} from the terminal: {e}",
                     name.key()
                 ))
-            })?,
-        );
+            })
+        };
+        let pem = if *name == SecretName::PrivateKey {
+            " (paste the PEM; it ends at its END line)"
+        } else {
+            ""
+        };
+        let mut value = Secret::new(read(format!(
+            "{} for profile '{}'{pem} (hidden): ",
+            name.key(),
+            profile.name
+        ))?);
+        if value.expose().starts_with("-----BEGIN ") {
+            // A PEM block, pasted line by line.
+            let mut lines = vec![value.expose().to_string()];
+            while !lines.last().is_some_and(|l| l.starts_with("-----END ")) {
+                lines.push(read(String::new())?);
+            }
+            value = Secret::new(lines.join("\n"));
+        }
         check(&profile.name, *name, value.expose())?;
         out.push(value);
     }
@@ -261,6 +314,25 @@ mod tests {
         // No trailing newline, or trailing empty lines: fine.
         assert_eq!(parse_lines("p", "k1\npw", &TWO).unwrap().len(), 2);
         assert_eq!(parse_lines("p", "k1\npw\n\n", &TWO).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn pem_keys_span_lines() {
+        let two = [SecretName::PrivateKey, SecretName::Password];
+        let got = parse_lines(
+            "p",
+            "-----BEGIN PRIVATE KEY-----\r\nAAA\nBBB\n-----END PRIVATE KEY-----\npw\n",
+            &two,
+        )
+        .unwrap();
+        assert_eq!(
+            got[0].expose(),
+            "-----BEGIN PRIVATE KEY-----\nAAA\nBBB\n-----END PRIVATE KEY-----"
+        );
+        assert_eq!(got[1].expose(), "pw");
+        assert!(parse_lines("p", "a\nb\n", &TWO[..1]).is_err());
+        assert!(parse_lines("p", "x\ny\n", &[SecretName::ApiKey, SecretName::Password]).is_ok());
+        assert!(check("p", SecretName::Password, "a\nb").is_err());
     }
 
     #[test]

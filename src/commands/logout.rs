@@ -1,6 +1,8 @@
-//! `logout`: drop cached tokens (and the refresh token that goes with
-//! them); `--forget` also deletes everything the profile keeps in its
-//! secret store; `--all` does it for every profile.
+//! `logout`: revoke the tokens at the server when it has a revocation
+//! endpoint (RFC 7009; `--no-revoke` skips it), then drop the cached tokens
+//! (and the refresh token that goes with them); `--forget` also deletes
+//! everything the profile keeps in its secret store; `--all` does it for
+//! every profile.
 
 use super::{Outcome, explicit_profile, load_config};
 use crate::cli::{Global, LogoutArgs};
@@ -13,13 +15,13 @@ pub fn run(g: &Global, args: &LogoutArgs) -> Result<Outcome> {
     let config = load_config(g)?;
     if !args.all {
         let name = config.select(explicit_profile(g, &args.profile)?)?;
-        logout(&config, &name, args.forget)?;
+        logout(&config, &name, args)?;
         return Ok(Outcome::default());
     }
     // Every profile; one that fails does not stop the others.
     let mut first_error = None;
     for name in config.profile_names() {
-        if let Err(e) = logout(&config, &name, args.forget) {
+        if let Err(e) = logout(&config, &name, args) {
             eprintln!("authtool: profile '{name}': {}", e.message);
             first_error.get_or_insert(e);
         }
@@ -30,13 +32,23 @@ pub fn run(g: &Global, args: &LogoutArgs) -> Result<Outcome> {
     }
 }
 
-fn logout(config: &Config, name: &str, forget: bool) -> Result<()> {
+fn logout(config: &Config, name: &str, args: &LogoutArgs) -> Result<()> {
+    let forget = args.forget;
     let profile = config.profile(name)?;
     let session = Session::new(&profile)?;
+    let revoked = if args.no_revoke {
+        Vec::new()
+    } else {
+        session.revoke()
+    };
     let had_refresh = session.has_refresh_token()?;
     let had_token = session.forget_token()?;
+    let revoked = match revoked.as_slice() {
+        [] => String::new(),
+        what => format!("{} revoked at the server; ", what.join(" and ")),
+    };
     let mut msg = format!(
-        "authtool: profile '{name}': {}",
+        "authtool: profile '{name}': {revoked}{}",
         match (had_token, had_refresh) {
             (true, true) => "cached token and refresh token dropped",
             (true, false) => "cached token dropped",

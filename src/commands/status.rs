@@ -136,6 +136,14 @@ fn secrets(profile: &Profile, session: &Session, problems: &mut Vec<Error>) -> V
                     ("env", Some(var), state)
                 }
                 SecretSource::Command(_) => ("command", None, State::NotChecked),
+                SecretSource::File(path) => {
+                    // Whether it is there, without reading it.
+                    let state = match std::fs::metadata(&path) {
+                        Ok(m) if m.is_file() && m.len() > 0 => State::Present,
+                        _ => State::Missing,
+                    };
+                    ("file", Some(path.display().to_string()), state)
+                }
                 SecretSource::Inline(_) => ("inline", None, State::Present),
                 SecretSource::Store => {
                     let found = session

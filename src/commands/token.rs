@@ -2,7 +2,7 @@
 
 use super::{Outcome, load_profile};
 use crate::cli::{FreshnessArgs, Global, HeaderArgs, InteractiveArg, ProfileArg, TokenArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, Format, View};
 use crate::providers::TokenSet;
 use crate::secret::Secret;
@@ -54,8 +54,12 @@ fn print(
         no_cache: fresh.no_cache,
         force: false,
         interactive: crate::session::may_ask(interactive.interactive),
+        id_token: fresh.id_token,
     };
-    let token = session.token(&want)?;
+    let mut token = session.token(&want)?;
+    if fresh.id_token {
+        token = id_token(&profile.name, &token)?;
+    }
     let provider = profile.provider.provider();
     let presentation = provider.present(&token);
     let view = View {
@@ -67,4 +71,24 @@ fn print(
         refresh_margin: profile.common.refresh_margin,
     };
     Ok(Outcome::text(output::render(format, &view, newline)?))
+}
+
+/// The ID token of `token` as the token to print (`--id-token`).
+fn id_token(profile: &str, token: &TokenSet) -> Result<TokenSet> {
+    let Some(id) = token.id_token_set() else {
+        return Err(Error::login_required(format!(
+            "profile '{profile}': the server issued no ID token with the last login or refresh"
+        ))
+        .hint("ID tokens come with OpenID Connect logins: add `openid` to the profile's `scope` (the client_credentials grant issues none)"));
+    };
+    let now = timefmt::now();
+    if id.expires_at.is_some_and(|at| at <= now) {
+        return Err(Error::login_required(format!(
+            "profile '{profile}': the ID token has expired and the refresh brought no new one"
+        ))
+        .hint(format!(
+            "log in again: `authtool logout {profile}`, then `authtool login {profile}`"
+        )));
+    }
+    Ok(id)
 }

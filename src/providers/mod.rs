@@ -170,6 +170,12 @@ pub trait Provider: std::fmt::Debug {
         self.spec().single_use_refresh
     }
 
+    /// The spec whose `revocation` request `logout` sends (RFC 7009); for
+    /// `oauth2` with the discovered endpoints.
+    fn revocation_spec(&self, _ctx: &Ctx) -> Result<engine::Spec> {
+        Ok(self.spec())
+    }
+
     /// How long a login may wait for a person (a browser or device login),
     /// beyond the requests themselves; processes waiting for the renewal
     /// lock wait this much longer.
@@ -194,6 +200,9 @@ pub struct TokenSet {
     pub refresh_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The OpenID Connect ID token of the login or refresh (`--id-token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Secret>,
 }
 
 impl TokenSet {
@@ -207,7 +216,34 @@ impl TokenSet {
             refresh_token: None,
             refresh_expires_at: None,
             scope: None,
+            id_token: None,
         }
+    }
+
+    /// The ID token as a token set of its own (`--id-token`): its expiry
+    /// from its own `exp`, issued when its `iat` says (else with this set).
+    /// `None`: the server issued no ID token.
+    pub fn id_token_set(&self) -> Option<TokenSet> {
+        let id = self.id_token.as_ref()?;
+        let claims = crate::jwt::decode(id.expose()).map(|j| j.claims);
+        let iat = claims
+            .as_ref()
+            .and_then(|c| c.get("iat"))
+            .and_then(serde_json::Value::as_u64);
+        Some(TokenSet {
+            access_token: id.clone(),
+            token_type: "Bearer".to_string(),
+            // No readable `exp`: it lives as long as the access token.
+            expires_at: crate::jwt::expiry(id.expose())
+                .ok()
+                .flatten()
+                .or(self.expires_at),
+            issued_at: iat.unwrap_or(self.issued_at),
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: self.scope.clone(),
+            id_token: None,
+        })
     }
 }
 
@@ -387,6 +423,33 @@ mod tests {
         );
         assert_eq!(shown_url_text("nonsense?k=v"), "nonsense?***");
         assert_eq!(shown_url_text("https://h"), "https://h");
+    }
+
+    #[test]
+    fn cached_token_sets_without_an_id_token_still_read() {
+        // A cache entry written before ID tokens were kept.
+        let old = r#"{"access_token":"at","token_type":"Bearer","expires_at":100,"issued_at":1}"#;
+        let set: TokenSet = serde_json::from_str(old).unwrap();
+        assert_eq!(set.id_token, None);
+        assert_eq!(set.id_token_set(), None);
+        // And one with an ID token: its own expiry and issue time.
+        let id = format!(
+            "e30.{}.sig",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                br#"{"iat":1700000000,"exp":1700000600}"#
+            )
+        );
+        let mut set = set;
+        set.id_token = Some(Secret::new(id.clone()));
+        let text = serde_json::to_string(&set).unwrap();
+        let back: TokenSet = serde_json::from_str(&text).unwrap();
+        let view = back.id_token_set().unwrap();
+        assert_eq!(view.access_token.expose(), id);
+        assert_eq!(
+            (view.issued_at, view.expires_at),
+            (1_700_000_000, Some(1_700_000_600))
+        );
     }
 
     #[test]

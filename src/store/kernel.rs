@@ -128,7 +128,7 @@ fn kernel_error(what: &str, account: Option<&str>, e: KeyError) -> Error {
             "use another store: `secret_store = \"file\"` in the profile, or ${}=file",
             envvars::SECRET_STORE
         ))
-        .hint("or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"`")
+        .hint("or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"`")
 }
 
 #[cfg(test)]

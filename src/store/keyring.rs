@@ -301,7 +301,7 @@ fn unreachable(detail: &str) -> Unreachable {
 /// The other stores, for a machine that has no keychain to offer.
 fn headless_alternatives() -> String {
     format!(
-        "use the file store (${}=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile",
+        "use the file store (${}=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile",
         envvars::SECRET_STORE
     )
 }
@@ -355,7 +355,7 @@ fn with_alternatives(error: Error) -> Error {
     } else {
         error
     };
-    error.hint("or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile")
+    error.hint("or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile")
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A profile's secrets, each from its source: an environment variable
-//! (`NAME_env`), a command's stdout (`NAME_command`), an inline value
-//! (accepted with a warning), else the profile's secret store.
+//! (`NAME_env`), a command's stdout (`NAME_command`), a file's content
+//! (`NAME_file`, read at each use), an inline value (accepted with a
+//! warning), else the profile's secret store.
 
 use super::{SecretStore, account, kind_for, open};
 use crate::config::{Profile, SecretName, SecretSource};
@@ -33,14 +34,15 @@ impl<'a> Secrets<'a> {
         Ok(self.store.get_or_init(|| store).as_ref())
     }
 
-    /// The value of `name` for `profile`: env, command, inline, else store.
+    /// The value of `name` for `profile`: env, command, file, inline, else
+    /// store.
     pub fn get(&self, profile: &Profile, name: SecretName) -> Result<Secret> {
         let key = name.key();
         let missing = |why: String| {
             Error::login_required(format!("profile '{}': {why}", profile.name))
                 .hint(format!("run `authtool login {}` to store it", profile.name))
                 .hint(format!(
-                    "or set `{key}_env = \"VARIABLE\"` or `{key}_command = \"…\"` in the profile"
+                    "or set `{key}_env = \"VARIABLE\"`, `{key}_command = \"…\"` or `{key}_file = \"PATH\"` in the profile"
                 ))
         };
         match profile.secret_source(name) {
@@ -65,6 +67,7 @@ impl<'a> Secrets<'a> {
             SecretSource::Command(cmd) => {
                 run_secret_command(profile, key, &cmd)
             }
+            SecretSource::File(path) => read_secret_file(profile, key, &path),
             SecretSource::Inline(value) => {
                 crate::warn!(
                     "profile '{}': `{key}` is written in plain text in the config file; prefer `authtool login` or `{key}_env`",
@@ -84,6 +87,56 @@ impl<'a> Secrets<'a> {
             }
         }
     }
+}
+
+/// The most a secret file may hold (a PEM RSA key is a few kB, a
+/// workload's token a few kB more).
+const MAX_SECRET_FILE: u64 = 1024 * 1024;
+
+/// Reads `NAME_file`: the file's trimmed content, at each use (a mounted
+/// secret or a projected token may be replaced at any time). A regular
+/// file only (never a FIFO or device), size-capped, through
+/// [`crate::fsutil`].
+fn read_secret_file(profile: &Profile, key: &str, path: &std::path::Path) -> Result<Secret> {
+    let name = &profile.name;
+    let located = |e: Error| {
+        let mut err = e.context(format_args!("profile '{name}': `{key}_file`"));
+        if err.hints.is_empty() {
+            err = err.hint(format!("check `{key}_file` and the file's permissions"));
+        }
+        err
+    };
+    let bytes = crate::fsutil::read_limited(path, MAX_SECRET_FILE, false, "")
+        .map_err(located)?
+        .ok_or_else(|| {
+            Error::login_required(format!(
+                "profile '{name}': `{key}_file` {} does not exist",
+                path.display()
+            ))
+            .hint(format!(
+                "create it, or point `{key}_file` at the file that holds the {key}"
+            ))
+        })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::config(format!(
+            "profile '{name}': `{key}_file` {} is not UTF-8 text",
+            path.display()
+        ))
+        .hint(format!(
+            "`{key}_file` must name a text file (PEM, a token, a password)"
+        ))
+    })?;
+    // Held as a secret, so the untrimmed copy is wiped too.
+    let text = Secret::new(text);
+    let value = text.expose().trim();
+    if value.is_empty() {
+        return Err(Error::login_required(format!(
+            "profile '{name}': `{key}_file` {} is empty",
+            path.display()
+        ))
+        .hint(format!("write the {key} into it")));
+    }
+    Ok(Secret::new(value))
 }
 
 /// Runs `NAME_command` with `sh -c` (`cmd /C` on Windows) and returns its

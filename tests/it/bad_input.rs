@@ -145,7 +145,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "a secret configured twice",
             with("client_secret_command = \"echo x\"\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret` is configured more than once; keep one of `client_secret`, `client_secret_env`, `client_secret_command`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:5: profile 'org': `client_secret` is configured more than once; keep one of `client_secret`, `client_secret_env`, `client_secret_command`, `client_secret_file`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (

@@ -551,7 +551,7 @@ fn described_secrets_are_asked_for_in_order_and_never_logged() {
     r.env.case(["token"]).run().code(3).stdout("").stderr(
         "authtool: error: profile 'erp': no password is stored in the file secret store\n\
          hint: run `authtool login erp` to store it\n\
-         hint: or set `password_env = \"VARIABLE\"` or `password_command = \"…\"` in the profile\n",
+         hint: or set `password_env = \"VARIABLE\"`, `password_command = \"…\"` or `password_file = \"PATH\"` in the profile\n",
     );
     assert_eq!(server.request_count(), 0);
 

@@ -22,6 +22,7 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+mod keyless;
 mod keyring;
 #[cfg(unix)]
 mod oauth_flows;

@@ -16,7 +16,7 @@ pub mod time;
 
 pub use errors::remote_message;
 pub use present::Present;
-pub use request::{BasicEncoding, RequestSpec};
+pub use request::{Assertion, BasicEncoding, RequestSpec};
 pub use response::{Expiry, Failure, Field, NotObject, Refusal, ResponseSpec, Shape, check_token};
 pub use template::{Body, BodyType, Node, Template};
 pub use time::{MAX_LIFETIME_SECS, TimeFormat, parse_ms_date};
@@ -41,6 +41,10 @@ pub struct Spec {
     /// What to check when the server refuses the login; `{profile}`
     /// stands for the profile's name.
     pub rejected_hint: String,
+    /// RFC 7009 token revocation: the request, its body holding the token
+    /// as `{refresh_token}` (the token in hand); `token_type_hint` is added
+    /// by [`revoke`].
+    pub revocation: Option<RequestSpec>,
 }
 
 impl Spec {
@@ -53,8 +57,47 @@ impl Spec {
             drop_refresh_token: false,
             response,
             rejected_hint,
+            revocation: None,
         }
     }
+}
+
+/// What kind of token is revoked (RFC 7009 §2.1 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Refresh,
+    Access,
+}
+
+impl TokenKind {
+    pub fn hint(self) -> &'static str {
+        match self {
+            TokenKind::Refresh => "refresh_token",
+            TokenKind::Access => "access_token",
+        }
+    }
+}
+
+/// Revokes `token` at the spec's revocation endpoint (RFC 7009 §2), with
+/// the client's authentication. `Ok(false)`: the spec has none. Only HTTP
+/// 200 is success (§2.2); an error answer reads as RFC 6749's.
+pub fn revoke(spec: &Spec, ctx: &Ctx, token: &Secret, kind: TokenKind) -> Result<bool> {
+    let Some(request) = &spec.revocation else {
+        return Ok(false);
+    };
+    let mut request = request.clone();
+    if let Some(body) = &mut request.body {
+        body.fields.push((
+            "token_type_hint".to_string(),
+            Template::literal(kind.hint()).into(),
+        ));
+    }
+    let (resp, masks) = request.send(ctx, Some(token))?;
+    if resp.status == 200 {
+        return Ok(true);
+    }
+    let err = masks.error(errors::rfc6749_error(&resp, &request.endpoint));
+    Err(assertion_hint(&request, err))
 }
 
 /// Obtains a new token set with the long-lived credentials.
@@ -118,7 +161,26 @@ fn run(
     let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
     spec.response
         .read(&resp, &request.endpoint, crate::timefmt::now(), &hint)
-        .map_err(|e| masks.error(e))
+        .map_err(|e| assertion_hint(request, masks.error(e)))
+}
+
+/// A client assertion the server refused (`invalid_client`) gets a hint
+/// about the assertion, not about a client secret it never saw.
+fn assertion_hint(request: &RequestSpec, mut err: crate::Error) -> crate::Error {
+    use crate::secret::SecretName;
+    let refused = err.kind == crate::Kind::Rejected && err.message.contains(": invalid_client");
+    let order = request.secret_order();
+    let hint = if order.contains(&SecretName::PrivateKey) {
+        "the server did not accept the signed client assertion: check client_id, and that the server has this key's public half for the client (and key_id, signing_alg)"
+    } else if order.contains(&SecretName::ClientAssertion) {
+        "the server did not accept the client assertion: check client_id, and that the server trusts the assertion's issuer, subject and audience and that it has not expired (a fresh one is read at every login)"
+    } else {
+        return err;
+    };
+    if refused {
+        err.hints = vec![hint.to_string()];
+    }
+    err
 }
 
 /// Test helper: the body `request` sends with these secrets.

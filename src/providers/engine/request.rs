@@ -27,6 +27,49 @@ pub struct Basic {
     pub encoding: BasicEncoding,
 }
 
+/// A client assertion signed for each request with the profile's
+/// `private_key` (RFC 7523 §2.2): what [`Template::signed_assertion`]
+/// stands for.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    pub client_id: String,
+    /// The `aud` claim: the token endpoint.
+    pub audience: String,
+    /// The `kid` header.
+    pub key_id: Option<String>,
+    /// `None`: the key's default (RS256, ES256, EdDSA).
+    pub alg: Option<jsonwebtoken::Algorithm>,
+}
+
+impl Assertion {
+    /// Signs a fresh assertion with `key` (a PEM private key). A key that
+    /// cannot sign is a config error naming the profile and the key.
+    fn sign(&self, profile: &str, key: &Secret) -> Result<Secret> {
+        let unusable = |why: String| {
+            Error::config(format!(
+                "profile '{profile}': the `private_key` cannot be used: {why}"
+            ))
+            .hint("give a PEM private key (RSA, P-256 or Ed25519; PKCS#8 `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`) through `private_key_file`, `private_key_env`, `private_key_command` or `authtool login`")
+        };
+        let signing = crate::jose::SigningKey::from_pem(key.expose()).map_err(unusable)?;
+        let alg = signing.alg(self.alg).map_err(|why| {
+            Error::config(format!(
+                "profile '{profile}': `signing_alg` does not fit the `private_key`: {why}"
+            ))
+            .hint("remove `signing_alg` to use the key's default, or give a key of that type")
+        })?;
+        crate::jose::client_assertion(
+            &signing,
+            alg,
+            self.key_id.as_deref(),
+            &self.client_id,
+            &self.audience,
+            crate::timefmt::now(),
+        )
+        .map_err(unusable)
+    }
+}
+
 /// A check run on a secret as soon as it is read, before the next one is
 /// (a vendor's rule on its shape, with its own message).
 pub type SecretCheck = fn(&Secret) -> Result<()>;
@@ -47,6 +90,8 @@ pub struct RequestSpec {
     pub secrets: Vec<SecretName>,
     /// Run on one secret right after it is read.
     pub secret_check: Option<(SecretName, SecretCheck)>,
+    /// Signed with [`SecretName::PrivateKey`] for each request.
+    pub assertion: Option<Assertion>,
 }
 
 impl RequestSpec {
@@ -61,7 +106,14 @@ impl RequestSpec {
             body: None,
             secrets: Vec::new(),
             secret_check: None,
+            assertion: None,
         }
+    }
+
+    /// Signs a client assertion for each request (see [`Assertion`]).
+    pub fn assertion(mut self, assertion: Assertion) -> Self {
+        self.assertion = Some(assertion);
+        self
     }
 
     /// A `POST` to `url`.
@@ -100,6 +152,9 @@ impl RequestSpec {
     /// in request order.
     pub fn secret_order(&self) -> Vec<SecretName> {
         let mut names = self.secrets.clone();
+        if self.assertion.is_some() && !names.contains(&SecretName::PrivateKey) {
+            names.push(SecretName::PrivateKey);
+        }
         self.visit(&mut |t| {
             for name in t.secrets() {
                 if !names.contains(&name) {
@@ -163,6 +218,7 @@ impl RequestSpec {
         let mut inputs = Inputs {
             secrets: BTreeMap::new(),
             refresh_token,
+            assertion: None,
         };
         for name in self.secret_order() {
             let value = ctx.secret(name)?;
@@ -173,8 +229,21 @@ impl RequestSpec {
             }
             inputs.secrets.insert(name, value);
         }
+        if let Some(assertion) = &self.assertion {
+            let key = inputs
+                .secrets
+                .get(&SecretName::PrivateKey)
+                .cloned()
+                .unwrap_or_default();
+            inputs.assertion = Some(assertion.sign(ctx.profile_name, &key)?);
+        }
         let mut masks = Masks::default();
-        for value in inputs.secrets.values().chain(refresh_token) {
+        for value in inputs
+            .secrets
+            .values()
+            .chain(refresh_token)
+            .chain(inputs.assertion.as_ref())
+        {
             masks.secret(value.expose());
         }
         let mut url = self.url.clone();

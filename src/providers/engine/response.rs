@@ -205,6 +205,8 @@ pub struct ResponseSpec {
     pub refresh_expires: Option<Expiry>,
     /// Read `refresh_expires` even without a refresh token.
     pub refresh_expires_always: bool,
+    /// An OpenID Connect ID token.
+    pub id_token: Option<Field>,
 }
 
 impl ResponseSpec {
@@ -224,6 +226,7 @@ impl ResponseSpec {
             refresh_token: None,
             refresh_expires: None,
             refresh_expires_always: false,
+            id_token: None,
         }
     }
 
@@ -246,6 +249,7 @@ impl ResponseSpec {
                 TimeFormat::Seconds,
             )),
             refresh_expires_always: true,
+            id_token: Some(field("id_token")),
             ..ResponseSpec::new(field("access_token").keep_empty().null_is_wrong())
         }
     }
@@ -319,6 +323,12 @@ impl ResponseSpec {
         {
             check_token(&field.name, &refresh)?;
             set.refresh_token = Some(Secret::new(refresh));
+        }
+        if let Some(field) = &self.id_token
+            && let Some(id) = field.string(&body, endpoint)?
+        {
+            check_token(&field.name, &id)?;
+            set.id_token = Some(Secret::new(id));
         }
         if let Some(expiry) = &self.refresh_expires
             && (set.refresh_token.is_some() || self.refresh_expires_always)

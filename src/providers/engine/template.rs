@@ -28,6 +28,7 @@ enum Part {
     Text(String),
     Secret(SecretName),
     RefreshToken,
+    SignedAssertion,
 }
 
 /// What a template at some key may name.
@@ -63,6 +64,15 @@ impl Template {
         Template {
             text: "{refresh_token}".to_string(),
             parts: vec![Part::RefreshToken],
+        }
+    }
+
+    /// The client assertion signed for this request (`private_key_jwt`;
+    /// the request must carry a [`super::request::Assertion`]).
+    pub fn signed_assertion() -> Template {
+        Template {
+            text: "{signed_assertion}".to_string(),
+            parts: vec![Part::SignedAssertion],
         }
     }
 
@@ -145,6 +155,9 @@ impl Template {
                     out.push_str(inputs.secrets.get(name).map_or("", Secret::expose))
                 }
                 Part::RefreshToken => out.push_str(inputs.refresh_token.map_or("", Secret::expose)),
+                Part::SignedAssertion => {
+                    out.push_str(inputs.assertion.as_ref().map_or("", Secret::expose))
+                }
             }
         }
         Secret::new(out)
@@ -204,6 +217,8 @@ fn resolve(name: &str, scope: &Scope) -> Result<Part, String> {
 pub(crate) struct Inputs<'a> {
     pub(crate) secrets: BTreeMap<SecretName, Secret>,
     pub(crate) refresh_token: Option<&'a Secret>,
+    /// The client assertion signed for this request.
+    pub(crate) assertion: Option<Secret>,
 }
 
 /// Test helper: these secrets and this refresh token.
@@ -216,6 +231,7 @@ impl<'a> Inputs<'a> {
         Inputs {
             secrets: secrets.iter().map(|(n, v)| (*n, Secret::new(*v))).collect(),
             refresh_token,
+            assertion: None,
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod browser;
 pub mod device;
 pub mod discovery;
+mod keyless;
 
 use super::engine::{BasicEncoding, Body, Node, RequestSpec, ResponseSpec, Spec, Template};
 use super::{Ctx, Provider, TokenSet, parse_url};
@@ -71,6 +72,10 @@ pub enum ClientAuth {
     /// A public client: `client_id` in the form body, no secret (the
     /// default for the two grants a person answers, which use PKCE).
     None,
+    /// A fresh JWT signed with the `private_key` for each request (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// An assertion issued elsewhere (secret `client_assertion`), read fresh each time.
+    ClientAssertion,
 }
 
 /// The `oauth2` provider's keys.
@@ -111,6 +116,10 @@ pub struct OAuth2 {
     /// Extra form fields sent with every token request.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+    /// `private_key_jwt`: the `kid` header of the assertion.
+    pub key_id: Option<String>,
+    /// `private_key_jwt`: the algorithm (default from the key: RS256, ES256, EdDSA).
+    pub signing_alg: Option<String>,
     #[serde(skip)]
     urls: Urls,
 }
@@ -136,6 +145,8 @@ const RESERVED: &[&str] = &[
     "scope",
     "audience",
     "resource",
+    "client_assertion",
+    "client_assertion_type",
 ];
 
 impl OAuth2 {
@@ -187,9 +198,10 @@ impl OAuth2 {
         if cfg.client_auth == ClientAuth::None && cfg.grant == Grant::ClientCredentials {
             return Err(FieldError::invalid(
                 "client_auth",
-                "grant = \"client_credentials\" needs a client credential: client_auth = \"basic\", \"body\" or \"query\"",
+                "grant = \"client_credentials\" needs a client credential: client_auth = \"basic\", \"body\", \"query\", \"private_key_jwt\" or \"client_assertion\"",
             ));
         }
+        keyless::validate(&cfg)?;
         if cfg.redirect_port.is_some() && cfg.grant != Grant::AuthorizationCode {
             return Err(FieldError::invalid(
                 "redirect_port",
@@ -252,10 +264,21 @@ impl OAuth2 {
     }
 
     /// A request to `url` with the form `fields` and the client's credentials.
-    pub(crate) fn request(&self, url: &Url, mut fields: Vec<(&str, Node)>) -> RequestSpec {
+    pub(crate) fn request(&self, url: &Url, fields: Vec<(&str, Node)>) -> RequestSpec {
+        self.request_to(url, url, fields)
+    }
+
+    /// A request to `url` with the form `fields` and the client's
+    /// credentials; an assertion is made out to `audience` (the token
+    /// endpoint, also for a revocation request).
+    fn request_to(&self, url: &Url, audience: &Url, mut fields: Vec<(&str, Node)>) -> RequestSpec {
         let id = || Template::literal(&self.client_id);
         let secret = || Template::secret(SecretName::ClientSecret);
         let mut req = RequestSpec::post(url.clone());
+        if let Some(name) = keyless::secret(self.client_auth) {
+            req = keyless::authenticate(self, audience.as_str(), req, &mut fields);
+            return req.body(Body::form(fields)).secrets_first(&[name]);
+        }
         match self.client_auth {
             ClientAuth::None => {
                 fields.push(("client_id", id().into()));
@@ -271,6 +294,7 @@ impl OAuth2 {
                     .query("client_id", id())
                     .query("client_secret", secret())
             }
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientAssertion => {}
         }
         req.body(Body::form(fields))
             .secrets_first(&[SecretName::ClientSecret])
@@ -295,8 +319,9 @@ impl OAuth2 {
 
     /// The token API at `token`: the grant's request (client credentials
     /// or password; the person's grants build theirs in [`browser`] and
-    /// [`device`]) and the refresh request.
-    fn spec_at(&self, token: &Url) -> Spec {
+    /// [`device`]), the refresh request and, when the server has an
+    /// endpoint for it, the revocation request.
+    fn spec_at(&self, token: &Url, revocation: Option<&Url>) -> Spec {
         let text = |s: &str| Node::from(Template::literal(s));
         let common = self.common_fields();
         let mut fields = match self.grant {
@@ -324,6 +349,13 @@ impl OAuth2 {
         }
         let mut spec = Spec::new(login, ResponseSpec::rfc6749(), String::new());
         spec.refresh = Some(self.request(token, fields));
+        spec.revocation = revocation.map(|url| {
+            self.request_to(
+                url,
+                token,
+                vec![("token", Template::refresh_token().into())],
+            )
+        });
         spec
     }
 
@@ -363,7 +395,7 @@ impl Provider for OAuth2 {
     fn secret_names(&self) -> Vec<SecretName> {
         let mut names = Vec::new();
         if self.client_auth != ClientAuth::None {
-            names.push(SecretName::ClientSecret);
+            names.push(keyless::secret(self.client_auth).unwrap_or(SecretName::ClientSecret));
         }
         if self.grant == Grant::Password {
             names.push(SecretName::Password);
@@ -416,7 +448,7 @@ impl Provider for OAuth2 {
                 &fallback
             }
         };
-        self.spec_at(at)
+        self.spec_at(at, self.urls.revocation.as_ref())
     }
 
     fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
@@ -428,14 +460,19 @@ impl Provider for OAuth2 {
             Grant::AuthorizationCode => browser::login(self, &endpoints, ctx),
             Grant::DeviceCode => device::login(self, &endpoints, ctx),
             Grant::ClientCredentials | Grant::Password => {
-                super::engine::login(&self.spec_at(&endpoints.token), ctx)
+                super::engine::login(&self.spec_at(&endpoints.token, None), ctx)
             }
         }
     }
 
     fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
         let endpoints = self.endpoints(ctx)?;
-        super::engine::refresh(&self.spec_at(&endpoints.token), ctx, refresh_token)
+        super::engine::refresh(&self.spec_at(&endpoints.token, None), ctx, refresh_token)
+    }
+
+    fn revocation_spec(&self, ctx: &Ctx) -> Result<Spec> {
+        let endpoints = self.endpoints(ctx)?;
+        Ok(self.spec_at(&endpoints.token, endpoints.revocation.as_ref()))
     }
 
     fn single_use_refresh(&self) -> bool {

@@ -264,7 +264,7 @@ fn a_locked_real_keychain_is_exit_4_not_a_missing_secret() {
 
 /// What to do without a D-Bus session: the file store or env/command
 /// secrets (not "unlock your keyring": there is none).
-const NO_BUS_HINT: &str = "hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n";
+const NO_BUS_HINT: &str = "hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile\n";
 
 #[test]
 fn without_a_dbus_session_the_keychain_fails_fast_with_exit_4() {
@@ -339,7 +339,7 @@ fn a_session_bus_without_a_real_keychain_says_so() {
         echo "exit=$code"
         "$AUTHTOOL" status
     "#;
-    let hint = "hint: start one in this session (`gnome-keyring-daemon --start --components=secrets`), or use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n";
+    let hint = "hint: start one in this session (`gnome-keyring-daemon --start --components=secrets`), or use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile\n";
     let conf_arg = format!("--config-file={}", conf.display());
     env.case([
         conf_arg.as_str(),
@@ -394,7 +394,7 @@ fn a_keychain_that_never_answers_is_abandoned_with_exit_4() {
          hint: a slow keychain can be given more time: $AUTHTOOL_KEYRING_TIMEOUT=30s\n\
          hint: or use the file store: `secret_store = \"file\"` in the profile, or $AUTHTOOL_SECRET_STORE=file\n\
          hint: or the kernel keyring (lost at logout and reboot): `secret_store = \"kernel\"`\n\
-         hint: or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n",
+         hint: or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile\n",
     );
     assert_no_plaintext_store(&env);
 }
@@ -414,7 +414,7 @@ fn env_secrets_work_without_a_keychain_and_only_the_refresh_token_is_lost() {
         .success()
         .stdout("[TOKEN]\n")
         .stderr("authtool: warning: profile 'ci': the refresh token cannot be kept (no D-Bus session, so the OS keychain (Secret Service over D-Bus) cannot be reached: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead); the next renewal logs in again\n\
-             hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n")
+             hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile\n")
         .hides(&[SECRET]);
     // The cached token is served without touching the keychain again.
     env.case(["token"])
@@ -427,7 +427,7 @@ fn env_secrets_work_without_a_keychain_and_only_the_refresh_token_is_lost() {
         .run()
         .success()
         .stderr("authtool: warning: profile 'ci': the refresh token cannot be kept (no D-Bus session, so the OS keychain (Secret Service over D-Bus) cannot be reached: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead); the next renewal logs in again\n\
-             hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"` or `NAME_command = \"…\"` in the profile\n\
+             hint: without a desktop session (SSH, containers, CI) there is no keychain: use the file store ($AUTHTOOL_SECRET_STORE=file, or `secret_store = \"file\"` in the config), or give each secret with `NAME_env = \"VARIABLE\"`, `NAME_command = \"…\"` or `NAME_file = \"PATH\"` in the profile\n\
              authtool: warning: profile 'ci': the server issues tokens valid for [DURATION], less than --min-ttl 1h 0m\n")
         .hides(&[SECRET]);
     let c = server.counters();

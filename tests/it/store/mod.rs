@@ -81,7 +81,7 @@ fn not_stored(profile: &str, store: &str) -> String {
     format!(
         "authtool: error: profile '{profile}': no client_secret is stored in the {store} secret store\n\
          hint: run `authtool login {profile}` to store it\n\
-         hint: or set `client_secret_env = \"VARIABLE\"` or `client_secret_command = \"…\"` in the profile\n"
+         hint: or set `client_secret_env = \"VARIABLE\"`, `client_secret_command = \"…\"` or `client_secret_file = \"PATH\"` in the profile\n"
     )
 }
 
@@ -239,7 +239,7 @@ fn login_never_prompts_without_a_terminal() {
         .stdout("")
         .stderr("authtool: error: profile 'org': stdin is not a terminal, so authtool cannot ask for client_secret\n\
              hint: pipe them in, one per line in this order: client_secret, and pass --secret-stdin\n\
-             hint: or configure them with NAME_env / NAME_command in the profile\n")
+             hint: or configure them with NAME_env / NAME_command / NAME_file in the profile\n")
         .hides(&[SECRET, PASSWORD]);
     assert_eq!(server.counters().token_requests, 0);
     // A secret that comes from the environment is not asked for at all.
@@ -249,7 +249,7 @@ fn login_never_prompts_without_a_terminal() {
         .run()
         .success()
         .stdout("")
-        .stderr("authtool: profile 'org' takes every secret from its config (NAME_env, NAME_command or inline); nothing to store\n\
+        .stderr("authtool: profile 'org' takes every secret from its config (NAME_env, NAME_command, NAME_file or inline); nothing to store\n\
              authtool: profile 'org': verified: the provider issued a token (expires in [DURATION])\n");
     assert!(stored(&env).get("org/client_secret").is_none());
     // Missing stored secret for `token`: exit 3, pointing at login.

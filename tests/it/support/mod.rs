@@ -49,6 +49,7 @@ pub mod codec;
 pub mod connect;
 pub mod curl;
 pub mod fake;
+pub mod keys;
 pub mod lbm;
 pub mod lrs;
 pub mod oauth2;
@@ -74,9 +75,10 @@ pub use codec::{
 pub use connect::{ConnectCounters, FakeConnect};
 pub use curl::{CurlOutput, curl, curl_with_stdin};
 pub use fake::{FakeServer, Fault, Request, Response, Vendor};
+pub use keys::TestKey;
 pub use lbm::{FakeLbm, LbmClient, LbmCounters};
 pub use lrs::{FakeLrs, LrsCounters, LrsUser};
-pub use oauth2::{ClientAuth, FakeOAuth2, OAuth2Counters};
+pub use oauth2::{ClientAuth, FakeOAuth2, JWT_BEARER, OAuth2Counters, Revocation};
 pub use primaerp::{FakePrimaerp, PrimaerpCounters};
 pub use providers::{
     AnyFake, ORG_ID, ORG_PASSWORD, ORG_SECRET, ORG_USER, ProviderCase, org_config, org_env,

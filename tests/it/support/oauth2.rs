@@ -3,7 +3,10 @@
 //! client credentials, password and refresh-token grants, client
 //! authentication by HTTP Basic (§2.3.1 encoding), form body or query string,
 //! rotating single-use refresh tokens, and a protected resource
-//! `GET /api/whoami`.
+//! `GET /api/whoami`. Also: clients that authenticate with a signed JWT
+//! (RFC 7523 §2.2: the signature checked with the client's public key, the
+//! claims iss/sub/aud/jti/iat/exp, a reused `jti` refused), OpenID Connect
+//! ID tokens, and RFC 7009 revocation at `POST /oauth2/revoke`.
 //!
 //! ```ignore
 //! let server = FakeServer::start(FakeOAuth2::new("my-client", "s3cret").with_user("alice", "pw"));
@@ -13,7 +16,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::codec::{parse_basic, parse_basic_rfc6749};
 use super::fake::{FakeServer, Request, Response, Vendor};
@@ -77,6 +80,20 @@ pub struct OAuth2Counters {
     pub whoami_ok: u64,
     /// 401/405 answers from the protected resource.
     pub whoami_rejected: u64,
+    /// Client assertions accepted.
+    pub assertions: u64,
+}
+
+/// RFC 7523 §2.2's `client_assertion_type`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// One revocation request (RFC 7009), as the server saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// What the token was: `refresh_token`, `access_token` or `unknown`.
+    pub kind: &'static str,
+    /// The `token_type_hint` sent.
+    pub hint: Option<String>,
 }
 
 /// The fake OAuth2 server's settings and state. Every field is public, so a
@@ -136,6 +153,28 @@ pub struct FakeOAuth2 {
     pub counters: OAuth2Counters,
     pub access: AccessTokens,
     pub refresh: RefreshTokens<RefreshGrant>,
+    /// Clients that authenticate with a JWT signed by their key: (client_id,
+    /// public JWK).
+    pub jwt_clients: Vec<(String, Value)>,
+    /// Every `jti` of an accepted assertion, oldest first.
+    pub seen_jti: Vec<String>,
+    /// The `alg` and `kid` headers of each accepted assertion.
+    pub assertion_headers: Vec<(String, Option<String>)>,
+    /// Issue an (unsigned) OpenID Connect ID token with every answer to a
+    /// grant that can carry one (not `client_credentials`).
+    pub id_tokens: bool,
+    /// Also with answers to refreshes (default true).
+    pub id_tokens_on_refresh: bool,
+    /// `exp` of ID tokens, seconds after issue (default 3600).
+    pub id_token_lifetime_secs: u64,
+    /// Every ID token issued, oldest first.
+    pub issued_id_tokens: Vec<String>,
+    /// Default `/oauth2/revoke`.
+    pub revocation_path: String,
+    /// When set, the revocation endpoint answers this status (an error).
+    pub revocation_failure: Option<u16>,
+    /// Revocation requests, in order.
+    pub revocations: Vec<Revocation>,
 }
 
 type Reply = Result<Response, Response>;
@@ -203,7 +242,154 @@ impl FakeOAuth2 {
             counters: OAuth2Counters::default(),
             access: AccessTokens::default(),
             refresh: RefreshTokens::default(),
+            jwt_clients: Vec::new(),
+            seen_jti: Vec::new(),
+            assertion_headers: Vec::new(),
+            id_tokens: false,
+            id_tokens_on_refresh: true,
+            id_token_lifetime_secs: 3600,
+            issued_id_tokens: Vec::new(),
+            revocation_path: "/oauth2/revoke".to_string(),
+            revocation_failure: None,
+            revocations: Vec::new(),
         }
+    }
+
+    /// Registers a client that authenticates with JWTs signed by the key
+    /// whose public JWK is `jwk` (`private_key_jwt`, or an assertion issued
+    /// elsewhere with that key).
+    pub fn with_jwt_client(mut self, client_id: &str, jwk: Value) -> Self {
+        self.jwt_clients.push((client_id.to_string(), jwk));
+        self
+    }
+
+    pub fn id_tokens(mut self, yes: bool) -> Self {
+        self.id_tokens = yes;
+        self
+    }
+
+    /// Checks a client assertion (RFC 7523 §3): type, signature with the
+    /// client's key, iss = sub = the client, aud = this token endpoint, a
+    /// fresh `jti`, `exp` in the future and at most 5 minutes after `iat`.
+    fn check_assertion(
+        &mut self,
+        req: &Request,
+        body: &[(String, String)],
+        now: SystemTime,
+    ) -> Result<String, Response> {
+        use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::Jwk};
+        let bad = |why: String| invalid_client(false, &format!("client assertion: {why}"));
+        match get(body, "client_assertion_type") {
+            Some(JWT_BEARER) => {}
+            other => {
+                return Err(invalid_request(format!(
+                    "unsupported client_assertion_type {other:?}"
+                )));
+            }
+        }
+        let assertion = get(body, "client_assertion")
+            .ok_or_else(|| invalid_request("client_assertion missing"))?;
+        let header = decode_header(assertion).map_err(|e| bad(format!("not a JWS: {e}")))?;
+        let claims =
+            super::codec::jwt_claims(assertion).ok_or_else(|| bad("claims are not JSON".into()))?;
+        let iss = claims["iss"].as_str().unwrap_or_default().to_string();
+        if claims["sub"].as_str() != Some(iss.as_str()) {
+            return Err(bad("sub differs from iss".into()));
+        }
+        if let Some(id) = get(body, "client_id")
+            && id != iss
+        {
+            return Err(bad(format!("client_id {id} differs from iss {iss}")));
+        }
+        let jwk = self
+            .jwt_clients
+            .iter()
+            .find(|(id, _)| *id == iss)
+            .map(|(_, jwk)| jwk.clone())
+            .ok_or_else(|| bad(format!("unknown client {iss:?}")))?;
+        let jwk: Jwk = serde_json::from_value(jwk).map_err(|e| bad(e.to_string()))?;
+        let key = DecodingKey::from_jwk(&jwk).map_err(|e| bad(e.to_string()))?;
+        let host = req.header("host").unwrap_or_default();
+        let audience = format!("http://{host}{}", self.token_path);
+        let mut validation = Validation::new(header.alg);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["iss", "sub", "aud", "exp"]);
+        validation.leeway = 0;
+        validation.validate_exp = false;
+        let data = decode::<Value>(assertion, &key, &validation)
+            .map_err(|e| bad(format!("rejected: {e}")))?;
+        let now = super::codec::unix_secs(now);
+        let (iat, exp) = (data.claims["iat"].as_u64(), data.claims["exp"].as_u64());
+        match (iat, exp) {
+            (Some(iat), Some(exp)) if exp > now && exp <= iat + 300 && iat <= now + 5 => {}
+            _ => return Err(bad(format!("bad iat/exp {iat:?}/{exp:?} at {now}"))),
+        }
+        let jti = data.claims["jti"]
+            .as_str()
+            .filter(|j| !j.is_empty())
+            .ok_or_else(|| bad("no jti".into()))?;
+        if self.seen_jti.iter().any(|j| j == jti) {
+            return Err(bad(format!("jti {jti} was already used")));
+        }
+        self.seen_jti.push(jti.to_string());
+        self.assertion_headers
+            .push((format!("{:?}", header.alg), header.kid.clone()));
+        self.counters.assertions += 1;
+        Ok(iss)
+    }
+
+    /// `POST /oauth2/revoke` (RFC 7009 §2): client authentication as at the
+    /// token endpoint, then `token` (+ `token_type_hint`); 200 whether or
+    /// not the token was known.
+    fn revocation_endpoint(&mut self, req: &Request, now: SystemTime) -> Reply {
+        if req.method != "POST" {
+            return Err(Response::method_not_allowed(&req.method, "POST"));
+        }
+        let body = req.form().map_err(invalid_request)?;
+        let query = req
+            .strict_query()
+            .map_err(|e| invalid_request(format!("malformed query string: {e}")))?;
+        self.client(req, &body, &query, now)?;
+        if let Some(status) = self.revocation_failure {
+            return Err(Response::oauth_error(
+                status,
+                "temporarily_unavailable",
+                "revocation is down",
+            ));
+        }
+        let token = get(&body, "token").ok_or_else(|| invalid_request("missing token"))?;
+        let kind = if self.refresh.revoke(token) {
+            "refresh_token"
+        } else if self.access.revoke(token) {
+            "access_token"
+        } else {
+            "unknown"
+        };
+        self.revocations.push(Revocation {
+            kind,
+            hint: get(&body, "token_type_hint").map(str::to_string),
+        });
+        Ok(Response::json(200, json!({})))
+    }
+
+    /// The authenticated client: by assertion when one is sent, else by
+    /// secret.
+    fn client(
+        &mut self,
+        req: &Request,
+        body: &[(String, String)],
+        query: &[(String, String)],
+        now: SystemTime,
+    ) -> Result<String, Response> {
+        if has(body, "client_assertion") || has(body, "client_assertion_type") {
+            if req.header("authorization").is_some() || has(body, "client_secret") {
+                return Err(invalid_request(
+                    "more than one client authentication method used",
+                ));
+            }
+            return self.check_assertion(req, body, now);
+        }
+        self.authenticate(req, body, query)
     }
 
     /// Registers another client.
@@ -340,13 +526,19 @@ impl FakeOAuth2 {
             seen.push(name);
         }
 
-        let client_id = self.authenticate(req, &body, &query)?;
+        let client_id = self.client(req, &body, &query, now)?;
 
         // All parameters but the client credentials, wherever they were sent.
+        const CLIENT: &[&str] = &[
+            "client_id",
+            "client_secret",
+            "client_assertion",
+            "client_assertion_type",
+        ];
         let params: Vec<(String, String)> = body
             .into_iter()
             .chain(query)
-            .filter(|(n, _)| n != "client_id" && n != "client_secret")
+            .filter(|(n, _)| !CLIENT.contains(&n.as_str()))
             .collect();
 
         let grant_type = get(&params, "grant_type")
@@ -393,7 +585,7 @@ impl FakeOAuth2 {
                     scope,
                     audience,
                 };
-                Ok(self.issue(now, &grant, self.issue_refresh_tokens))
+                Ok(self.issue(now, &grant, self.issue_refresh_tokens, false))
             }
             "password" => {
                 let username =
@@ -415,7 +607,7 @@ impl FakeOAuth2 {
                     scope,
                     audience,
                 };
-                Ok(self.issue(now, &grant, self.issue_refresh_tokens))
+                Ok(self.issue(now, &grant, self.issue_refresh_tokens, self.id_tokens))
             }
             _ => self.refresh_grant(&params, &client_id, scope, now),
         }
@@ -593,12 +785,19 @@ impl FakeOAuth2 {
         }
         self.counters.refreshes += 1;
         let grant = RefreshGrant { scope, ..grant };
-        Ok(self.issue(now, &grant, self.rotate_refresh_tokens))
+        let id_token = self.id_tokens && self.id_tokens_on_refresh;
+        Ok(self.issue(now, &grant, self.rotate_refresh_tokens, id_token))
     }
 
     /// Mints an access token (and a refresh token if asked) and builds the
     /// RFC 6749 §5.1 response.
-    fn issue(&mut self, now: SystemTime, grant: &RefreshGrant, with_refresh: bool) -> Response {
+    fn issue(
+        &mut self,
+        now: SystemTime,
+        grant: &RefreshGrant,
+        with_refresh: bool,
+        with_id_token: bool,
+    ) -> Response {
         let access_grant =
             AccessGrant::new(&grant.subject, now, Duration::from_secs(self.lifetime_secs))
                 .client_id(&grant.client_id)
@@ -624,6 +823,19 @@ impl FakeOAuth2 {
         }
         if let Some(scope) = &grant.scope {
             body["scope"] = json!(scope);
+        }
+        if with_id_token {
+            let iat = super::codec::unix_secs(now);
+            let id = super::codec::make_jwt(json!({
+                "iss": "http://fake-issuer",
+                "sub": grant.subject,
+                "aud": grant.client_id,
+                "iat": iat,
+                "exp": iat + self.id_token_lifetime_secs,
+                "nonce_free": super::codec::unique_token("id_"),
+            }));
+            self.issued_id_tokens.push(id.clone());
+            body["id_token"] = json!(id);
         }
         Response::json(200, body).no_store()
     }
@@ -663,6 +875,14 @@ impl Vendor for FakeOAuth2 {
                 self.counters.rejected += 1;
             }
             response
+        } else if req.path == self.revocation_path {
+            let response = self
+                .revocation_endpoint(req, now)
+                .unwrap_or_else(|error| error);
+            if (400..500).contains(&response.status) {
+                self.counters.rejected += 1;
+            }
+            response
         } else if req.path == self.resource_path {
             self.whoami(req, now)
         } else {
@@ -682,6 +902,22 @@ impl FakeServer<FakeOAuth2> {
     pub fn token_url(&self) -> String {
         let path = self.with_vendor(|v| v.token_path.clone());
         self.url_for(&path)
+    }
+
+    /// The full revocation endpoint URL.
+    pub fn revocation_url(&self) -> String {
+        let path = self.with_vendor(|v| v.revocation_path.clone());
+        self.url_for(&path)
+    }
+
+    /// The revocation requests so far.
+    pub fn revocations(&self) -> Vec<Revocation> {
+        self.with_vendor(|v| v.revocations.clone())
+    }
+
+    /// The most recently issued ID token.
+    pub fn last_id_token(&self) -> Option<String> {
+        self.with_vendor(|v| v.issued_id_tokens.last().cloned())
     }
 
     /// The full protected-resource URL.

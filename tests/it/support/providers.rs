@@ -389,6 +389,22 @@ impl ProviderCase {
     }
 }
 
+impl ProviderCase {
+    /// A hermetic env with this profile against the plain fake, each secret
+    /// in a file (`NAME_file`), with a trailing newline to be trimmed.
+    pub fn file_env(&self) -> TestEnv {
+        let mut env = TestEnv::new();
+        env.set_env("AUTHTOOL_SECRET_STORE", "file");
+        let mut toml = self.profile_toml(&self.fake.url(), false);
+        for (key, (_, value)) in self.secret_keys.iter().zip(&self.secrets) {
+            let path = env.write_file(format!("secrets/{key}"), &format!("{value}\n"));
+            toml.push_str(&format!("{key}_file = \"{}\"\n", path.display()));
+        }
+        env.write_config(&toml);
+        env
+    }
+}
+
 /// Asserts a clean failure: exit `code`, nothing on stdout, every one of
 /// `needles` on stderr, none of `secrets` anywhere, and no panic.
 pub fn assert_fails(

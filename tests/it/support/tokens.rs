@@ -237,6 +237,12 @@ impl<T: Clone> RefreshTokens<T> {
         Ok(data)
     }
 
+    /// Revokes one live token (RFC 7009): later presentations are
+    /// `Unknown`. Returns whether it was live.
+    pub fn revoke(&mut self, token: &str) -> bool {
+        self.live.remove(token).is_some()
+    }
+
     /// Forgets every token: later presentations are `Unknown` (a revocation,
     /// not a reuse).
     pub fn revoke_all(&mut self) {
