@@ -533,7 +533,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --interactive --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,7 +1055,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --interactive --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

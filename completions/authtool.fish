@@ -64,6 +64,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand token" -l config -d 'T
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -71,6 +72,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help (see more with \'--help\')'
