@@ -11,7 +11,7 @@
 //! A test checks that every command line accepted here parses to the same
 //! value with clap.
 
-use super::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use super::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, RequestArgs, TokenArgs};
 use crate::output::Format;
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
@@ -94,10 +94,12 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             format: format.unwrap_or_default(),
             no_newline,
             freshness: fresh,
+            request: RequestArgs::default(),
         }),
         Sub::Header => Command::Header(HeaderArgs {
             profile,
             freshness: fresh,
+            request: RequestArgs::default(),
         }),
     };
     Some(Cli { global, command })

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod config;
 pub mod docker_credential;
 pub mod doctor;
+pub mod dpop_proof;
 pub mod exec;
 pub mod git_credential;
 pub mod inspect;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::GitCredential(args) => git_credential::run(g, &args),
         Command::DockerCredential(args) => docker_credential::run(g, &args),
         Command::Exec(args) => exec::run(g, &args),
+        Command::DpopProof(args) => dpop_proof::run(g, &args),
     }
 }
 

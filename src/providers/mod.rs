@@ -108,6 +108,8 @@ pub struct Ctx<'a> {
     pub profile_name: &'a str,
     pub http: &'a Http,
     pub secrets: &'a dyn SecretResolver,
+    /// Signs a DPoP proof for every token request (`dpop = true`).
+    pub dpop: Option<&'a crate::dpop::Prover>,
 }
 
 impl Ctx<'_> {
@@ -139,6 +141,12 @@ pub trait Provider: std::fmt::Debug {
     /// How the API is called with `token` (on every call: no spec here).
     fn present(&self, token: &TokenSet) -> Presentation {
         Presentation::bearer(token)
+    }
+
+    /// Whether tokens are DPoP-bound (`dpop = true`, RFC 9449): every
+    /// token request carries a proof, and so does every API request.
+    fn dpop(&self) -> bool {
+        false
     }
 }
 
@@ -177,6 +185,10 @@ pub struct TokenSet {
     pub refresh_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// A DPoP-bound token: the RFC 7638 thumbprint of the key it is bound
+    /// to (the key itself is in the secret store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 impl TokenSet {
@@ -190,6 +202,7 @@ impl TokenSet {
             refresh_token: None,
             refresh_expires_at: None,
             scope: None,
+            dpop_jkt: None,
         }
     }
 }
@@ -348,6 +361,7 @@ pub(crate) fn test_response(status: u16, body: &str) -> crate::http::Response {
         status,
         content_type: "application/json".into(),
         body: body.as_bytes().to_vec(),
+        dpop_nonce: None,
     }
 }
 

@@ -55,6 +55,10 @@ pub struct OAuth2 {
     /// Extra form fields sent with every token request.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+    /// DPoP-bound tokens (RFC 9449): a key pair in the secret store, a
+    /// proof with every request.
+    #[serde(default)]
+    pub dpop: bool,
     #[serde(skip)]
     url: Option<Url>,
 }
@@ -165,7 +169,14 @@ impl Provider for OAuth2 {
         for (k, v) in self.common_fields() {
             id.push(("field", format!("{k}={v}")));
         }
+        if self.dpop {
+            id.push(("dpop", "true".to_string()));
+        }
         id
+    }
+
+    fn dpop(&self) -> bool {
+        self.dpop
     }
 
     fn endpoint(&self) -> String {
