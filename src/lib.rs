@@ -41,6 +41,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod gitcred;
 pub mod http;
+pub mod jose;
 pub mod jwt;
 pub mod log;
 pub mod output;
