@@ -2,29 +2,24 @@
 //!
 //! The private key lives in the profile's secret store (entry
 //! `<profile>/dpop_key`), never in the token cache; this module only turns
-//! its stored form into proofs. Keys are made with `ring` (already the TLS
-//! crypto provider); proofs are JWTs signed with `jsonwebtoken`. Neither
-//! `Key` nor [`Prover`] shows the private half in `Debug`.
+//! its stored form into proofs. Keys are made, signed with and
+//! thumbprinted by [`crate::jose`] (`jsonwebtoken` over `ring`). Neither
+//! [`Key`] nor [`Prover`] shows the private half in `Debug`.
 //!
-//! The stored form is `v1.<identity>.<base64url PKCS#8>`: `<identity>` is
-//! a hash of the profile's identity (its cache fingerprint), so a profile
-//! whose token URL, client or scope changes gets a new key, and the same
-//! key is never shown to two servers.
+//! The stored form is `v1.<identity>.<PKCS#8 PEM>`: `<identity>` is a hash
+//! of the profile's identity (its cache fingerprint), so a profile whose
+//! token URL, client or scope changes gets a new key, and the same key is
+//! never shown to two servers.
 
 use crate::error::{Error, Result};
+use crate::jose::{self, SigningKey};
 use crate::secret::Secret;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
-    EllipticCurveKeyType, Jwk,
-};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use serde::Serialize;
+use jsonwebtoken::Algorithm;
 use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 use url::Url;
 
 /// The store entry of a profile's DPoP key.
@@ -36,13 +31,12 @@ pub const PROOF_TYPE: &str = "dpop+jwt";
 /// The longest `DPoP-Nonce` authtool keeps.
 const MAX_NONCE: usize = 1024;
 
-/// A profile's ES256 key pair. The private half is a [`Secret`].
+/// A profile's ES256 key pair.
 #[derive(Debug, Clone)]
 pub struct Key {
-    /// The PKCS#8 document, base64url.
-    pkcs8: Secret,
-    identity: String,
-    jwk: Jwk,
+    signing: Rc<SigningKey>,
+    /// The stored form (holds the private key).
+    stored: Secret,
     thumbprint: String,
 }
 
@@ -50,13 +44,9 @@ impl Key {
     /// A new key pair for the identity `identity` (the profile's cache
     /// fingerprint).
     pub fn generate(identity: &str) -> Result<Key> {
-        let rng = SystemRandom::new();
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map_err(|_| Error::internal("cannot make a DPoP key: no randomness"))?;
-        Key::from_pkcs8(
-            Secret::new(B64.encode(doc.as_ref())),
-            identity_hash(identity),
-        )
+        let (signing, pem) = SigningKey::generate_p256()
+            .map_err(|why| Error::internal(format!("cannot make a DPoP key: {why}")))?;
+        Ok(Key::new(signing, &identity_hash(identity), &pem))
     }
 
     /// The key kept in the store as `stored`, if it belongs to `identity`;
@@ -64,53 +54,30 @@ impl Key {
     pub fn from_stored(stored: &Secret, identity: &str) -> Result<Option<Key>> {
         let damaged = || Error::store("the DPoP key in the secret store is damaged");
         let mut parts = stored.expose().splitn(3, '.');
-        let (Some("v1"), Some(id), Some(pkcs8)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some("v1"), Some(id), Some(pem)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(damaged());
         };
         if id != identity_hash(identity) {
             return Ok(None);
         }
-        Key::from_pkcs8(Secret::new(pkcs8.to_string()), id.to_string())
-            .map(Some)
-            .map_err(|_| damaged())
+        let signing = SigningKey::from_pem(pem).map_err(|_| damaged())?;
+        if signing.kind() != jose::KeyType::P256 {
+            return Err(damaged());
+        }
+        Ok(Some(Key::new(signing, id, &Secret::new(pem.to_string()))))
     }
 
-    fn from_pkcs8(pkcs8: Secret, identity: String) -> Result<Key> {
-        let der = B64
-            .decode(pkcs8.expose())
-            .map_err(|_| Error::internal("a DPoP key that is not base64url"))?;
-        let pair =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &SystemRandom::new())
-                .map_err(|_| Error::internal("a DPoP key that is not a P-256 PKCS#8 key"))?;
-        // An uncompressed point: 0x04, x (32 bytes), y (32 bytes).
-        let point = pair.public_key().as_ref();
-        if point.len() != 65 || point[0] != 4 {
-            return Err(Error::internal(
-                "a DPoP public key that is not a P-256 point",
-            ));
+    fn new(signing: SigningKey, identity: &str, pem: &Secret) -> Key {
+        Key {
+            thumbprint: signing.thumbprint(),
+            signing: Rc::new(signing),
+            stored: Secret::new(format!("v1.{identity}.{}", pem.expose())),
         }
-        let (x, y) = (B64.encode(&point[1..33]), B64.encode(&point[33..]));
-        let thumbprint = thumbprint(&x, &y);
-        let jwk = Jwk {
-            common: CommonParameters::default(),
-            algorithm: AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
-                key_type: EllipticCurveKeyType::EC,
-                curve: EllipticCurve::P256,
-                x,
-                y,
-            }),
-        };
-        Ok(Key {
-            pkcs8,
-            identity,
-            jwk,
-            thumbprint,
-        })
     }
 
     /// What the secret store keeps (the private key: never print it).
-    pub fn stored(&self) -> Secret {
-        Secret::new(format!("v1.{}.{}", self.identity, self.pkcs8.expose()))
+    pub fn stored(&self) -> &Secret {
+        &self.stored
     }
 
     /// The RFC 7638 thumbprint of the public key (base64url SHA-256), as
@@ -130,38 +97,21 @@ impl Key {
         nonce: Option<&str>,
         access_token: Option<&Secret>,
     ) -> Result<Secret> {
-        #[derive(Serialize)]
-        struct Claims<'a> {
-            jti: String,
-            htm: &'a str,
-            htu: String,
-            iat: u64,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            nonce: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            ath: Option<String>,
+        let mut claims = serde_json::json!({
+            "jti": jose::random_id(),
+            "htm": htm,
+            "htu": target_uri(htu),
+            "iat": crate::timefmt::now(),
+        });
+        if let Some(nonce) = nonce {
+            claims["nonce"] = nonce.into();
         }
-        let mut jti = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut jti)
-            .map_err(|_| Error::internal("cannot make a DPoP proof: no randomness"))?;
-        let claims = Claims {
-            jti: B64.encode(jti),
-            htm,
-            htu: target_uri(htu),
-            iat: crate::timefmt::now(),
-            nonce,
-            ath: access_token.map(|t| sha256_b64(t.expose().as_bytes())),
-        };
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some(PROOF_TYPE.to_string());
-        header.jwk = Some(self.jwk.clone());
-        let der = B64
-            .decode(self.pkcs8.expose())
-            .map_err(|_| Error::internal("a DPoP key that is not base64url"))?;
-        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(&der))
-            .map(Secret::new)
-            .map_err(|e| Error::internal(format!("cannot sign a DPoP proof: {e}")))
+        if let Some(token) = access_token {
+            claims["ath"] = sha256_b64(token.expose().as_bytes()).into();
+        }
+        self.signing
+            .sign(Algorithm::ES256, PROOF_TYPE, None, true, &claims)
+            .map_err(|why| Error::internal(format!("cannot sign a DPoP proof: {why}")))
     }
 }
 
@@ -199,11 +149,6 @@ pub fn request_url(text: &str) -> Result<Url> {
                 .hint("give the full URL of the request, like https://api.example.com/v1/items"),
         ),
     }
-}
-
-/// RFC 7638: SHA-256 of `{"crv","kty","x","y"}` in that order, no spaces.
-fn thumbprint(x: &str, y: &str) -> String {
-    sha256_b64(format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#).as_bytes())
 }
 
 fn sha256_b64(data: &[u8]) -> String {
@@ -290,22 +235,18 @@ mod tests {
         assert_eq!(again.thumbprint(), key.thumbprint());
         assert!(Key::from_stored(&key.stored(), "id-b").unwrap().is_none());
         assert!(Key::from_stored(&Secret::new("v1.x"), "id-a").is_err());
-        assert!(!format!("{key:?}").contains(key.pkcs8.expose()));
+        let pem = key
+            .stored()
+            .expose()
+            .splitn(3, '.')
+            .nth(2)
+            .unwrap()
+            .to_string();
+        assert!(pem.contains("PRIVATE KEY"));
+        assert!(!format!("{key:?}").contains(&pem[30..60]));
         assert_ne!(
             Key::generate("id-a").unwrap().thumbprint(),
             key.thumbprint()
-        );
-    }
-
-    /// RFC 9449's own example: the key of the proof in §4.1 and the
-    /// `cnf.jkt` of the token bound to it in §6.1.
-    #[test]
-    fn thumbprints_follow_rfc7638() {
-        let x = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
-        let y = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
-        assert_eq!(
-            thumbprint(x, y),
-            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
         );
     }
 
