@@ -231,9 +231,9 @@ mod tests {
     #[test]
     fn keys_round_trip_through_the_store_form() {
         let key = Key::generate("id-a").unwrap();
-        let again = Key::from_stored(&key.stored(), "id-a").unwrap().unwrap();
+        let again = Key::from_stored(key.stored(), "id-a").unwrap().unwrap();
         assert_eq!(again.thumbprint(), key.thumbprint());
-        assert!(Key::from_stored(&key.stored(), "id-b").unwrap().is_none());
+        assert!(Key::from_stored(key.stored(), "id-b").unwrap().is_none());
         assert!(Key::from_stored(&Secret::new("v1.x"), "id-a").is_err());
         let pem = key
             .stored()

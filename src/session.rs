@@ -284,7 +284,7 @@ impl<'a> Session<'a> {
                 let key = dpop::Key::generate(&self.fingerprint)?;
                 self.secrets
                     .store()?
-                    .set(&self.dpop_account(), &key.stored())?;
+                    .set(&self.dpop_account(), key.stored())?;
                 debug!(
                     "profile '{}': made a new DPoP key (thumbprint {}) and kept it in the secret store",
                     self.profile.name,
