@@ -167,6 +167,8 @@ mod tests {
             &["token", "--min-ttl", "soon"],
             &["header", "-n"],
             &["header", "--format", "raw"],
+            &["header", "--method", "GET", "--url", "https://x/"],
+            &["token", "--format", "curl", "--url", "https://x/"],
             &["token", "--no-cache=true"],
             &["prod", "token"],
         ] {

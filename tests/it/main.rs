@@ -13,6 +13,7 @@ mod bad_input;
 mod completion;
 #[cfg(unix)]
 mod docker;
+mod dpop;
 #[cfg(unix)]
 mod exec;
 mod fake_servers;
