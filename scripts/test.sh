@@ -8,6 +8,9 @@
 # private D-Bus session with an unlocked gnome-keyring (when dbus-run-session
 # and gnome-keyring-daemon are installed; `.ci/run` installs them), the kernel
 # keyring test inside a `keyctl session` (keyutils, where the kernel lets us).
+# The OAuth flow tests against the real OpenID server (`oidc_provider` in
+# their names) need node and tests/oidc/node_modules: this script runs
+# `npm ci` there when node and npm are installed and the modules are not.
 # Otherwise they stay out, and cargo's summary counts them as ignored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +26,17 @@ if command -v keyctl >/dev/null 2>&1 && keyctl session - true >/dev/null 2>&1; t
   kernel=1
 else
   echo "note: no kernel keyring session (keyctl missing or not permitted): the kernel-keyring test stays ignored (install keyutils)" >&2
+fi
+
+oidc=0
+if [ ! -e tests/oidc/node_modules/oidc-provider/package.json ] && command -v npm >/dev/null 2>&1; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "note: npm ci in tests/oidc failed" >&2
+fi
+if command -v node >/dev/null 2>&1 && [ -e tests/oidc/node_modules/oidc-provider/package.json ]; then
+  oidc=1
+else
+  echo "note: node or tests/oidc/node_modules missing: the oidc_provider tests stay ignored (install nodejs and npm, or run .ci/run)" >&2
 fi
 
 # Each run goes through `session`: a fresh kernel session keyring, and a
@@ -58,14 +72,19 @@ dashdash=0
 for a in "$@"; do [ "$a" = -- ] && dashdash=1; done
 [ $dashdash = 1 ] || libtest+=(--)
 
-if [ $keychain = 1 ] && [ $kernel = 1 ]; then
+# The markers of the ignored tests whose needs are missing.
+missing=()
+[ $keychain = 1 ] || missing+=(--skip real_keychain)
+[ $kernel = 1 ] || missing+=(--skip kernel_keyring)
+[ $oidc = 1 ] || missing+=(--skip oidc_provider)
+
+if [ ${#missing[@]} = 0 ]; then
   run "${libtest[@]}" --include-ignored
-elif [ $keychain = 1 ] || [ $kernel = 1 ]; then
+elif [ ${#missing[@]} -lt 6 ]; then
   # The tests whose needs are missing must show as ignored: a first run
   # leaves every ignored test out, a second runs those that can run.
   run "$@"
-  missing=kernel_keyring; [ $keychain = 1 ] || missing=real_keychain
-  run "${libtest[@]}" --ignored --skip "$missing"
+  run "${libtest[@]}" --ignored "${missing[@]}"
 else
   run "$@"
 fi

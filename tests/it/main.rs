@@ -22,6 +22,8 @@ mod generated;
 #[cfg(unix)]
 mod git;
 mod http_provider;
+#[cfg(unix)]
+mod oauth_flows;
 mod quick_start;
 mod reliability;
 mod security;

@@ -16,6 +16,9 @@
 //! - [`tokens`]: access-token minting with expiry, single-use refresh
 //!   bookkeeping and the protected-resource (Bearer) check.
 //! - [`oauth2`]: a strict RFC 6749 token server (`FakeOAuth2`).
+//! - [`oidc`]: the real OpenID Certified server (`oidc-provider` from npm,
+//!   `OidcServer`) and the person who answers its pages (`browser()`,
+//!   `confirm_device`).
 //! - [`cmd`]: `TestEnv`, the hermetic environment for running `authtool`.
 //! - [`case`]: tests as transcripts: `env.case(args).stdin(..).run()` then
 //!   `.code(n).stdout(exact).stderr(exact)`, compared after filters (temp
@@ -46,6 +49,7 @@ pub mod fake;
 pub mod lbm;
 pub mod lrs;
 pub mod oauth2;
+pub mod oidc;
 pub mod primaerp;
 pub mod providers;
 pub mod proxy;
