@@ -473,3 +473,84 @@ fn exec_children_mint_a_proof_per_request() {
     assert_eq!(server.counters().whoami_ok, 2);
     assert_eq!(server.counters().token_requests, 2);
 }
+
+/// Against the real oidc-provider (`features.dPoP`, a client registered
+/// with `dpop_bound_access_tokens`): the token authtool gets introspects
+/// active, DPoP-bound, with a `cnf.jkt` equal to the thumbprint of the
+/// key `inspect` shows; a proof printed by `header` verifies against that
+/// key with the right claims; the second call makes no request and mints
+/// a new proof.
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_binds_the_token_to_the_key() {
+    use crate::support::oidc::OidcServer;
+    const CLIENT: &str = "authtool-dpop";
+    const SECRET: &str = "dpop-client-secret";
+    let op = OidcServer::start_with(serde_json::json!({
+        "extra_clients": [{
+            "client_id": CLIENT,
+            "client_secret": SECRET,
+            "token_endpoint_auth_method": "client_secret_basic",
+            "grant_types": ["client_credentials"],
+            "redirect_uris": [],
+            "response_types": [],
+            "dpop_bound_access_tokens": true,
+        }],
+        "features": { "dPoP": { "enabled": true } },
+    }));
+    let mut env = TestEnv::new();
+    env.set_env("DPOP_SECRET", SECRET)
+        .set_env("AUTHTOOL_SECRET_STORE", "file");
+    env.write_config(&format!(
+        "[profiles.op]\nprovider = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"{CLIENT}\"\nclient_secret_env = \"DPOP_SECRET\"\ndpop = true\n",
+        op.issuer()
+    ));
+    let api = "https://api.example.test/v1/items";
+    let mut seen = HashSet::new();
+    let mut jtis = Vec::new();
+    let mut token = String::new();
+    for _ in 0..2 {
+        let out = env
+            .case([
+                "header",
+                "-p",
+                "op",
+                "--method",
+                "PUT",
+                "--url",
+                &format!("{api}?x=1"),
+            ])
+            .run()
+            .success()
+            .stderr("")
+            .stdout_text();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        token = lines[0]
+            .strip_prefix("Authorization: DPoP ")
+            .unwrap()
+            .into();
+        let proof = lines[1].strip_prefix("DPoP: ").unwrap();
+        jtis.push(check_api_proof(proof, "PUT", api, &token, &mut seen));
+    }
+    assert_eq!(op.requests("POST /token"), 1, "{:?}", op.log());
+    assert_ne!(jtis[0].jti, jtis[1].jti);
+    assert_eq!(jtis[0].jkt, jtis[1].jkt);
+
+    let introspection = curl(&[
+        "-u",
+        &format!("{CLIENT}:{SECRET}"),
+        "-d",
+        &format!("token={token}"),
+        &format!("{}/token/introspection", op.issuer()),
+    ]);
+    assert_eq!(introspection.status, 200, "{introspection:?}");
+    let answer: serde_json::Value = serde_json::from_str(&introspection.body).unwrap();
+    assert_eq!(answer["active"], true, "{answer}");
+    assert_eq!(answer["token_type"], "DPoP", "{answer}");
+    assert_eq!(answer["cnf"]["jkt"], jtis[0].jkt.as_str(), "{answer}");
+
+    let inspected = env.case(["inspect", "--json"]).run().success().json();
+    assert_eq!(inspected["token_type"], "DPoP");
+    assert_eq!(inspected["dpop"]["key_thumbprint"], jtis[0].jkt.as_str());
+}
