@@ -152,6 +152,9 @@ fn answer(server: &str, username: &str, secret: &str) -> Result<Reply> {
 fn get(config: Option<&Config>, kept: &Kept<Server>, server: &str) -> Result<Reply> {
     if let Some(profile) = profile_for(config, server)? {
         debug!("docker-credential get: profile '{}'", profile.name);
+        if profile.provider.provider().dpop() {
+            return Err(crate::output::needs_proof_error(&profile.name, "Docker"));
+        }
         let token = Session::new(&profile)?.token(&Want::default())?;
         let username = profile
             .common

@@ -98,10 +98,7 @@ fn api_request(
         Format::Curl => "token --format curl",
         Format::Json => "token --format json",
         Format::ExecCredential => {
-            return Err(Error::config(format!(
-                "profile '{name}' has DPoP-bound tokens (dpop = true): kubectl's exec plugin sends them as bearer tokens, without the proof each request needs"
-            ))
-            .hint("use a profile without dpop = true for kubectl"));
+            return Err(output::needs_proof_error(name, "kubectl's exec plugin"));
         }
         Format::Raw | Format::Env | Format::Query => return Ok(None),
     };

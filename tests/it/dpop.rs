@@ -262,7 +262,7 @@ hint: give the full URL of the request, like https://api.example.com/v1/items
         .stdout("")
         .stderr(
             "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): kubectl's exec plugin sends them as bearer tokens, without the proof each request needs
-hint: use a profile without dpop = true for kubectl
+hint: use a profile without dpop = true for kubectl's exec plugin
 ",
         );
     assert_eq!(server.counters().token_requests, 0);
@@ -553,4 +553,37 @@ fn oidc_provider_binds_the_token_to_the_key() {
     let inspected = env.case(["inspect", "--json"]).run().success().json();
     assert_eq!(inspected["token_type"], "DPoP");
     assert_eq!(inspected["dpop"]["key_thumbprint"], jtis[0].jkt.as_str());
+}
+
+/// git and Docker send a token as a password (a bearer token), never with
+/// a proof: a DPoP profile is refused there before any request.
+#[cfg(unix)]
+#[test]
+fn git_and_docker_refuse_dpop_profiles() {
+    let server = FakeServer::start(dpop_fake());
+    let env = org_env(
+        &server,
+        "dpop = true\nurls = [\"https://git.example.test/\"]\n",
+    );
+    env.case(["git-credential", "get"])
+        .stdin("protocol=https\nhost=git.example.test\npath=org/repo.git\n\n")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): git sends them as bearer tokens, without the proof each request needs
+hint: use a profile without dpop = true for git
+",
+        );
+    env.case(["docker-credential", "get"])
+        .stdin("https://git.example.test/\n")
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): Docker sends them as bearer tokens, without the proof each request needs
+hint: use a profile without dpop = true for Docker
+",
+        );
+    assert_eq!(server.counters().token_requests, 0);
 }
