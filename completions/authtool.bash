@@ -40,6 +40,9 @@ _authtool() {
             authtool,doctor)
                 cmd="authtool__subcmd__doctor"
                 ;;
+            authtool,dpop-proof)
+                cmd="authtool__subcmd__dpop__subcmd__proof"
+                ;;
             authtool,exec)
                 cmd="authtool__subcmd__exec"
                 ;;
@@ -109,6 +112,9 @@ _authtool() {
             authtool__subcmd__help,doctor)
                 cmd="authtool__subcmd__help__subcmd__doctor"
                 ;;
+            authtool__subcmd__help,dpop-proof)
+                cmd="authtool__subcmd__help__subcmd__dpop__subcmd__proof"
+                ;;
             authtool__subcmd__help,exec)
                 cmd="authtool__subcmd__help__subcmd__exec"
                 ;;
@@ -155,7 +161,7 @@ _authtool() {
 
     case "${cmd}" in
         authtool)
-            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect doctor config git-credential docker-credential exec completions help"
+            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect dpop-proof doctor config git-credential docker-credential exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,6 +438,48 @@ _authtool() {
             COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
             return 0
             ;;
+        authtool__subcmd__dpop__subcmd__proof)
+            opts="-p -v -h --method --url --nonce --min-ttl --no-cache --config --profile --verbose --help"
+            if [[ ${cur} == -* ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+            return 0
+            ;;
         authtool__subcmd__exec)
             opts="-p -v -h --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
@@ -489,13 +537,21 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --method --url --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,7 +575,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help)
-            opts="token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help"
+            opts="token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +673,20 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authtool__subcmd__help__subcmd__dpop__subcmd__proof)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -901,7 +971,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --method --url --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +986,14 @@ _authtool() {
                     return 0
                     ;;
                 --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

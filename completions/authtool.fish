@@ -42,6 +42,7 @@ complete -c authtool -n "__fish_authtool_needs_command" -f -a "refresh" -d 'Rene
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "status" -d 'Show every profile: provider, where its secrets come from, token expiry'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "list" -d 'Show every profile: provider, where its secrets come from, token expiry'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "inspect" -d 'Decode the cached token (JWT header and claims) locally, without verifying it'
+complete -c authtool -n "__fish_authtool_needs_command" -f -a "dpop-proof" -d 'Print a DPoP proof for one API request (profiles with `dpop = true`)'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "doctor" -d 'Check the config, secret store, trust roots, proxies and token endpoint'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "config" -d 'Show, check or create the config file'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "git-credential" -d 'git credential helper: `git config credential.helper \'!authtool git-credential\'`'
@@ -57,6 +58,8 @@ curl\t'curl config lines for `curl -K -` (`header = "…"` / `url-query = "…"`
 query\t'Query parameters (`token=…`), URL-encoded, for APIs that take the token in the URL'
 exec-credential\t'A Kubernetes ExecCredential for kubectl\'s exec plugin'"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l method -d 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l url -d 'The URL of the API request, for its DPoP proof (DPoP profiles)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
@@ -64,11 +67,13 @@ complete -c authtool -n "__fish_authtool_using_subcommand token" -l no-cache -d 
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l method -d 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l url -d 'The URL of the API request, for its DPoP proof (DPoP profiles)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
-complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand login" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l secret-stdin -d 'Read the secrets from stdin, one per line, in the order `status` lists them'
@@ -102,6 +107,15 @@ complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s p -l profi
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -l json -d 'Machine-readable output'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l method -d 'The HTTP method of the API request' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l url -d 'The URL of the API request' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l nonce -d 'The nonce the API server asked for (its `DPoP-Nonce` header)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
@@ -148,20 +162,21 @@ complete -c authtool -n "__fish_authtool_using_subcommand completions" -l config
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "token" -d 'Print a valid token for a profile, logging in or refreshing only when needed'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "header" -d 'Print the HTTP header(s) that authenticate a request (= token --format header)'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "login" -d 'Store a profile\'s secrets in the secret store and check them'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "logout" -d 'Drop a profile\'s cached token (and with --forget, its stored secrets)'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "refresh" -d 'Renew a profile\'s token now, even if the cached one is still valid'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "status" -d 'Show every profile: provider, where its secrets come from, token expiry'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "inspect" -d 'Decode the cached token (JWT header and claims) locally, without verifying it'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "doctor" -d 'Check the config, secret store, trust roots, proxies and token endpoint'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "config" -d 'Show, check or create the config file'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "git-credential" -d 'git credential helper: `git config credential.helper \'!authtool git-credential\'`'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "docker-credential" -d 'Docker credential helper protocol (install as docker-credential-authtool)'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "exec" -d 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect doctor config git-credential docker-credential exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "token" -d 'Print a valid token for a profile, logging in or refreshing only when needed'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "header" -d 'Print the HTTP header(s) that authenticate a request (= token --format header)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "login" -d 'Store a profile\'s secrets in the secret store and check them'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "logout" -d 'Drop a profile\'s cached token (and with --forget, its stored secrets)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "refresh" -d 'Renew a profile\'s token now, even if the cached one is still valid'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "status" -d 'Show every profile: provider, where its secrets come from, token expiry'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "inspect" -d 'Decode the cached token (JWT header and claims) locally, without verifying it'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "dpop-proof" -d 'Print a DPoP proof for one API request (profiles with `dpop = true`)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "doctor" -d 'Check the config, secret store, trust roots, proxies and token endpoint'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "config" -d 'Show, check or create the config file'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "git-credential" -d 'git credential helper: `git config credential.helper \'!authtool git-credential\'`'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "docker-credential" -d 'Docker credential helper protocol (install as docker-credential-authtool)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "exec" -d 'Run a command with the token in its environment ($AUTHTOOL_TOKEN, $AUTHTOOL_AUTH_HEADER)'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c authtool -n "__fish_authtool_using_subcommand help; and not __fish_seen_subcommand_from token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the config file in use'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the config file and every profile in it'
 complete -c authtool -n "__fish_authtool_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write the example config (with a profile per provider) to the config path'
@@ -172,4 +187,5 @@ complete -c authtool -n "__fish_authtool_using_subcommand logout" -f -a "(__fish
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -f -a "(__fish_authtool_profiles)"
