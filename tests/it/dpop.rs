@@ -175,23 +175,20 @@ fn header_prints_the_token_and_a_fresh_proof_for_the_request() {
 
     // Each proof works once at the resource; a replay, or the token as a
     // bearer token, is refused.
-    for (proof, _) in &proofs {
-        let got = curl(&[
+    let with_proof = |proof: &str| {
+        curl(&[
             "-H",
             &format!("Authorization: DPoP {token}"),
             "-H",
             &format!("DPoP: {proof}"),
             &whoami,
-        ]);
+        ])
+    };
+    for (proof, _) in &proofs {
+        let got = with_proof(proof);
         assert_eq!(got.status, 200, "{}", got.body);
     }
-    let replay = curl(&[
-        "-H",
-        &format!("Authorization: DPoP {token}"),
-        "-H",
-        &format!("DPoP: {}", proofs[0].0),
-        &whoami,
-    ]);
+    let replay = with_proof(&proofs[0].0);
     assert_eq!(replay.status, 401, "{}", replay.body);
     let bearer = curl(&["-H", &format!("Authorization: Bearer {token}"), &whoami]);
     assert_eq!(bearer.status, 401, "{}", bearer.body);
