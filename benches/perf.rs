@@ -11,6 +11,9 @@
 //!   vs `gh auth token` (a temporary `GH_CONFIG_DIR` holding a token);
 //! - cold path: `authtool token --no-cache` vs `curl` making the same
 //!   token request to the same server;
+//! - DPoP: a cached `header --method --url` of a `dpop = true` profile (a
+//!   key read from the secret store and a signature per call) vs a cached
+//!   bearer `header`;
 //! - 200 concurrent calls on an expired token: per-call p50/p99, and
 //!   exactly one renewal request (the fake's counters);
 //! - peak RSS of the cached path (`/usr/bin/time -v`) and the binary size.
@@ -51,6 +54,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{FakeOAuth2, FakeServer, TestEnv, find_authtool_bin, transcript};
 
 const PROFILE: &str = "bench";
+/// The `dpop = true` profile, against a second fake server in DPoP mode.
+const DPOP_PROFILE: &str = "bench-dpop";
+/// The API request its proofs are made for.
+const DPOP_URL: &str = "https://api.example.com/v1/items";
 const CLIENT_ID: &str = "bench-client";
 const CLIENT_SECRET: &str = "bench-secret";
 const SECRET_VAR: &str = "BENCH_CLIENT_SECRET";
@@ -98,6 +105,7 @@ fn repo_root() -> PathBuf {
 /// The fake server, the hermetic environment and the programs measured.
 struct Bench {
     server: FakeServer<FakeOAuth2>,
+    dpop_server: FakeServer<FakeOAuth2>,
     env: TestEnv,
     authtool: PathBuf,
     reference: PathBuf,
@@ -134,6 +142,7 @@ impl Bench {
         }
 
         let server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET));
+        let dpop_server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET).dpop(true));
         let mut env = TestEnv::new();
         // As a user runs it: the config at its default place (under
         // $XDG_CONFIG_HOME), found without $AUTHTOOL_CONFIG.
@@ -154,8 +163,12 @@ impl Bench {
             "[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\n",
             server.token_url()
         );
+        let dpop_profile = format!(
+            "[profiles.{DPOP_PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\ndpop = true\n",
+            dpop_server.token_url()
+        );
         env.write_config(&format!(
-            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}"
+            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}\n{dpop_profile}"
         ));
         env.write_file("small.toml", &profile);
         env.write_file(
@@ -166,6 +179,7 @@ impl Bench {
         );
         let bench = Bench {
             server,
+            dpop_server,
             env,
             authtool,
             reference,
@@ -195,6 +209,12 @@ impl Bench {
         }
         if bench.server.counters().token_requests != 1 {
             return Err("the cached calls made requests".into());
+        }
+        // The DPoP profile: one login, then proofs from the cache.
+        bench.run(&bench.authtool, &["token", "-p", DPOP_PROFILE])?;
+        let headers = bench.run(&bench.authtool, &bench.dpop_args())?;
+        if !headers.starts_with("Authorization: DPoP ") || !headers.contains("\nDPoP: ") {
+            return Err(format!("the DPoP header call printed {headers:?}"));
         }
         let gh = bench.run(Path::new("gh"), &["auth", "token"])?;
         if gh.trim_end() != GH_TOKEN {
@@ -255,6 +275,19 @@ impl Bench {
     /// same profile, so the same cached token.
     fn small_config(&self) -> PathBuf {
         self.env.root().join("small.toml")
+    }
+
+    /// `header` of the DPoP profile for one API request.
+    fn dpop_args(&self) -> Vec<&'static str> {
+        vec![
+            "header",
+            "-p",
+            DPOP_PROFILE,
+            "--method",
+            "GET",
+            "--url",
+            DPOP_URL,
+        ]
     }
 
     /// The command line of authtool's cached call, for hyperfine.
@@ -514,7 +547,33 @@ fn run_all() -> Res<()> {
     )?;
     let cold_requests = bench.server.counters().token_requests - before;
 
-    // 3. Concurrency: a valid token (baseline), then an expired one, three times.
+    // 3. DPoP: a cached header with a proof vs a cached bearer header.
+    let dpop_before = bench.dpop_server.counters().token_requests;
+    let dpop = bench.hyperfine(
+        "dpop",
+        &[
+            (
+                "authtool header --method --url (DPoP, cached)",
+                format!(
+                    "{} {}",
+                    bench.authtool.display(),
+                    bench.dpop_args().join(" ")
+                ),
+            ),
+            (
+                "authtool header (bearer, cached)",
+                format!("{} header -p {PROFILE}", bench.authtool.display()),
+            ),
+        ],
+        rounds,
+        runs,
+        20,
+    )?;
+    if bench.dpop_server.counters().token_requests != dpop_before {
+        return Err("the cached DPoP measurements made token requests".into());
+    }
+
+    // 4. Concurrency: a valid token (baseline), then an expired one, three times.
     let args = ["token", "-p", PROFILE];
     let (base_times, _, base_wall) = bench.burst(n, &args)?;
     let mut bursts = Vec::new();
@@ -533,7 +592,7 @@ fn run_all() -> Res<()> {
         });
     }
 
-    // 4. Memory and size.
+    // 5. Memory and size.
     let rss = bench.peak_rss(&bench.authtool, &args, 20)?;
     let rss_ref = bench.peak_rss(&bench.reference, &args, 20)?;
     let rss_gh = bench.peak_rss(Path::new("gh"), &["auth", "token"], 5)?;
@@ -552,6 +611,7 @@ fn run_all() -> Res<()> {
         cached,
         cold,
         cold_requests,
+        dpop,
         base_times,
         base_wall,
         bursts,

@@ -12,6 +12,9 @@ pub const END: &str = "<!-- bench:end -->";
 
 /// The targets of issue 7.
 pub const CACHED_VS_REFERENCE_MAX: f64 = 1.5;
+/// A cached DPoP `header --method --url` (a store read and a signature
+/// more) against a cached bearer `header` (issue 13).
+pub const DPOP_VS_BEARER_MAX: f64 = 1.25;
 pub const GH_OVER_CACHED_MIN: f64 = 20.0;
 pub const COLD_VS_CURL_MAX: f64 = 1.3;
 pub const MIB: u64 = 1024 * 1024;
@@ -121,6 +124,8 @@ pub struct Report {
     pub cached: Vec<Sample>,
     pub cold: Vec<Sample>,
     pub cold_requests: u64,
+    /// Cached `header`: the DPoP profile's (with a proof), then the bearer one's.
+    pub dpop: Vec<Sample>,
     pub base_times: Vec<f64>,
     pub base_wall: f64,
     pub bursts: Vec<Burst>,
@@ -139,6 +144,8 @@ impl Report {
         let vs_ref = at.median() / reference.median();
         let gh_over = gh.median() / at.median();
         let vs_curl = cold.median() / curl.median();
+        let (dpop, bearer) = (&self.dpop[0], &self.dpop[1]);
+        let dpop_over = dpop.median() / bearer.median();
         let rss_max = self.rss.iter().copied().max().unwrap_or(0) * 1024;
         let burst_ok = self
             .bursts
@@ -198,6 +205,17 @@ impl Report {
             ),
             (
                 format!(
+                    "cached DPoP `header --method --url` ≤ {DPOP_VS_BEARER_MAX}× a cached bearer `header`"
+                ),
+                format!(
+                    "{dpop_over:.2}× ({} vs {})",
+                    ms(dpop.median()),
+                    ms(bearer.median())
+                ),
+                dpop_over <= DPOP_VS_BEARER_MAX,
+            ),
+            (
+                format!(
                     "{} concurrent calls on an expired token: one renewal request",
                     self.n
                 ),
@@ -235,6 +253,11 @@ impl Report {
             (
                 "Cold path (loopback fake OAuth2 server)",
                 &self.cold,
+                1usize,
+            ),
+            (
+                "Cached DPoP header (a proof per call) vs bearer header",
+                &self.dpop,
                 1usize,
             ),
         ] {

@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every profile: provider, where its secrets come from, token expiry')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show every profile: provider, where its secrets come from, token expiry')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode the cached token (JWT header and claims) locally, without verifying it')
+            [CompletionResult]::new('dpop-proof', 'dpop-proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof for one API request (profiles with `dpop = true`)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, secret store, trust roots, proxies and token endpoint')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check or create the config file')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: `git config credential.helper ''!authtool git-credential''`')
@@ -54,6 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'The token must stay valid at least this long (e.g. 10m); renew otherwise')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The URL of the API request, for its DPoP proof (DPoP profiles)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
@@ -70,6 +73,8 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
         }
         'authtool;header' {
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'The token must stay valid at least this long (e.g. 10m); renew otherwise')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The URL of the API request, for its DPoP proof (DPoP profiles)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
@@ -150,6 +155,21 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'authtool;dpop-proof' {
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method of the API request')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The URL of the API request')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'The nonce the API server asked for (its `DPoP-Nonce` header)')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'The token must stay valid at least this long (e.g. 10m); renew otherwise')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Ignore the cache: fetch a new token and do not store it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'authtool;doctor' {
@@ -313,6 +333,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Renew a profile''s token now, even if the cached one is still valid')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every profile: provider, where its secrets come from, token expiry')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode the cached token (JWT header and claims) locally, without verifying it')
+            [CompletionResult]::new('dpop-proof', 'dpop-proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof for one API request (profiles with `dpop = true`)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, secret store, trust roots, proxies and token endpoint')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check or create the config file')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: `git config credential.helper ''!authtool git-credential''`')
@@ -344,6 +365,9 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             break
         }
         'authtool;help;inspect' {
+            break
+        }
+        'authtool;help;dpop-proof' {
             break
         }
         'authtool;help;doctor' {

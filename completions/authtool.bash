@@ -43,6 +43,9 @@ _authtool() {
             authtool,doctor)
                 cmd="authtool__subcmd__doctor"
                 ;;
+            authtool,dpop-proof)
+                cmd="authtool__subcmd__dpop__subcmd__proof"
+                ;;
             authtool,exec)
                 cmd="authtool__subcmd__exec"
                 ;;
@@ -120,6 +123,9 @@ _authtool() {
                 ;;
             authtool__subcmd__help,doctor)
                 cmd="authtool__subcmd__help__subcmd__doctor"
+                ;;
+            authtool__subcmd__help,dpop-proof)
+                cmd="authtool__subcmd__help__subcmd__dpop__subcmd__proof"
                 ;;
             authtool__subcmd__help,exec)
                 cmd="authtool__subcmd__help__subcmd__exec"
@@ -476,6 +482,48 @@ _authtool() {
             COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
             return 0
             ;;
+        authtool__subcmd__dpop__subcmd__proof)
+            opts="-p -v -h --method --url --nonce --min-ttl --no-cache --config --profile --verbose --help"
+            if [[ ${cur} == -* ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=($(compgen -W "$(_authtool_profiles)" -- "${cur}"))
+            return 0
+            ;;
         authtool__subcmd__exec)
             opts="-p -v -h --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
@@ -540,6 +588,14 @@ _authtool() {
             fi
             case "${prev}" in
                 --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -675,6 +731,20 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authtool__subcmd__help__subcmd__dpop__subcmd__proof)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1070,6 +1140,14 @@ _authtool() {
                     return 0
                     ;;
                 --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

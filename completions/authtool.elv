@@ -35,6 +35,7 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand status 'Show every profile: provider, where its secrets come from, token expiry'
             cand list 'Show every profile: provider, where its secrets come from, token expiry'
             cand inspect 'Decode the cached token (JWT header and claims) locally, without verifying it'
+            cand dpop-proof 'Print a DPoP proof for one API request (profiles with `dpop = true`)'
             cand doctor 'Check the config, secret store, trust roots, proxies and token endpoint'
             cand config 'Show, check or create the config file'
             cand git-credential 'git credential helper: `git config credential.helper ''!authtool git-credential''`'
@@ -50,6 +51,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand -f 'Output format'
             cand --format 'Output format'
             cand --min-ttl 'The token must stay valid at least this long (e.g. 10m); renew otherwise'
+            cand --method 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)'
+            cand --url 'The URL of the API request, for its DPoP proof (DPoP profiles)'
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
             cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
@@ -65,6 +68,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
         }
         &'authtool;header'= {
             cand --min-ttl 'The token must stay valid at least this long (e.g. 10m); renew otherwise'
+            cand --method 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)'
+            cand --url 'The URL of the API request, for its DPoP proof (DPoP profiles)'
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
             cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
@@ -139,6 +144,20 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'authtool;dpop-proof'= {
+            cand --method 'The HTTP method of the API request'
+            cand --url 'The URL of the API request'
+            cand --nonce 'The nonce the API server asked for (its `DPoP-Nonce` header)'
+            cand --min-ttl 'The token must stay valid at least this long (e.g. 10m); renew otherwise'
+            cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
+            cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
+            cand --no-cache 'Ignore the cache: fetch a new token and do not store it'
+            cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'authtool;doctor'= {
             cand --config 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]'
@@ -284,6 +303,7 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand refresh 'Renew a profile''s token now, even if the cached one is still valid'
             cand status 'Show every profile: provider, where its secrets come from, token expiry'
             cand inspect 'Decode the cached token (JWT header and claims) locally, without verifying it'
+            cand dpop-proof 'Print a DPoP proof for one API request (profiles with `dpop = true`)'
             cand doctor 'Check the config, secret store, trust roots, proxies and token endpoint'
             cand config 'Show, check or create the config file'
             cand git-credential 'git credential helper: `git config credential.helper ''!authtool git-credential''`'
@@ -308,6 +328,8 @@ set edit:completion:arg-completer[authtool] = {|@words|
         &'authtool;help;status'= {
         }
         &'authtool;help;inspect'= {
+        }
+        &'authtool;help;dpop-proof'= {
         }
         &'authtool;help;doctor'= {
         }

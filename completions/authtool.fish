@@ -42,6 +42,7 @@ complete -c authtool -n "__fish_authtool_needs_command" -f -a "refresh" -d 'Rene
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "status" -d 'Show every profile: provider, where its secrets come from, token expiry'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "list" -d 'Show every profile: provider, where its secrets come from, token expiry'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "inspect" -d 'Decode the cached token (JWT header and claims) locally, without verifying it'
+complete -c authtool -n "__fish_authtool_needs_command" -f -a "dpop-proof" -d 'Print a DPoP proof for one API request (profiles with `dpop = true`)'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "doctor" -d 'Check the config, secret store, trust roots, proxies and token endpoint'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "config" -d 'Show, check or create the config file'
 complete -c authtool -n "__fish_authtool_needs_command" -f -a "git-credential" -d 'git credential helper: `git config credential.helper \'!authtool git-credential\'`'
@@ -60,6 +61,8 @@ curl\t'curl config lines for `curl -K -` (`header = "…"` / `url-query = "…"`
 query\t'Query parameters (`token=…`), URL-encoded, for APIs that take the token in the URL'
 exec-credential\t'A Kubernetes ExecCredential for kubectl\'s exec plugin'"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l method -d 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l url -d 'The URL of the API request, for its DPoP proof (DPoP profiles)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
@@ -69,6 +72,8 @@ complete -c authtool -n "__fish_authtool_using_subcommand token" -l interactive 
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l method -d 'The HTTP method of the API request, for its DPoP proof (DPoP profiles)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l url -d 'The URL of the API request, for its DPoP proof (DPoP profiles)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
@@ -110,6 +115,15 @@ complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s p -l profi
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -l json -d 'Machine-readable output'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l method -d 'The HTTP method of the API request' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l url -d 'The URL of the API request' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l nonce -d 'The nonce the API server asked for (its `DPoP-Nonce` header)' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
@@ -203,4 +217,5 @@ complete -c authtool -n "__fish_authtool_using_subcommand logout" -f -a "(__fish
 complete -c authtool -n "__fish_authtool_using_subcommand refresh" -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand inspect" -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand dpop-proof" -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand doctor" -f -a "(__fish_authtool_profiles)"

@@ -163,6 +163,9 @@ fn get(
 ) -> Result<Reply> {
     if let Some(profile) = profile_for(config, server)? {
         debug!("docker-credential get: profile '{}'", profile.name);
+        if profile.provider.provider().dpop() {
+            return Err(crate::output::needs_proof_error(&profile.name, "Docker"));
+        }
         let token = Session::new(&profile)?.token(&Want::asking(interactive))?;
         let username = profile
             .common

@@ -186,6 +186,7 @@ fn answer(data: &[u8]) -> Response {
         status,
         content_type: "application/json".into(),
         body: body.to_vec(),
+        dpop_nonce: None,
     }
 }
 

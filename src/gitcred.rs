@@ -226,6 +226,9 @@ fn profile_for(
 }
 
 fn profile_get(profile: &Profile, r: &Request, interactive: bool) -> Result<String> {
+    if profile.provider.provider().dpop() {
+        return Err(crate::output::needs_proof_error(&profile.name, "git"));
+    }
     let session = Session::new(profile)?;
     let token = session.token(&Want::asking(interactive))?;
     let provider = profile.provider.provider();

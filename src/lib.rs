@@ -32,6 +32,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod dockercred;
+pub mod dpop;
 pub mod envvars;
 pub mod error;
 pub mod fielderr;

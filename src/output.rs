@@ -121,6 +121,16 @@ pub fn query_only_error(profile: &str, provider: &str) -> Error {
     ))
 }
 
+/// A DPoP profile (`dpop = true`) asked for by a tool that sends the token
+/// as a bearer token or password, without the per-request proof: refused
+/// before any request.
+pub fn needs_proof_error(profile: &str, tool: &str) -> Error {
+    Error::config(format!(
+        "profile '{profile}' has DPoP-bound tokens (dpop = true): {tool} sends them as bearer tokens, without the proof each request needs"
+    ))
+    .hint(format!("use a profile without dpop = true for {tool}"))
+}
+
 /// `{"profile","token_type","access_token","expires_at","expires_in","headers","query"}`.
 pub fn json_value(view: &View) -> Value {
     let t = view.token;

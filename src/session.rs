@@ -34,6 +34,7 @@
 
 use crate::config::{Profile, TokenCache};
 use crate::debug;
+use crate::dpop;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil;
 use crate::http::{Http, HttpOptions};
@@ -43,6 +44,7 @@ use crate::secret::{Secret, SecretName};
 use crate::store::Secrets;
 use crate::timefmt::{self, human_secs};
 use serde::{Deserialize, Serialize};
+use std::cell::{OnceCell, RefCell};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -262,11 +264,17 @@ pub struct Session<'a> {
     lock_file: PathBuf,
     /// The marker of a refresh in flight (see the module docs).
     pending_file: PathBuf,
+    /// The token server's latest `DPoP-Nonce` (`dpop = true`).
+    nonce_file: PathBuf,
     fingerprint: String,
     /// authtool's cache directory (the provider may keep server metadata there).
     cache_dir: PathBuf,
     /// Whether a person may answer a login now (set per request).
     may_ask: std::cell::Cell<bool>,
+    /// The DPoP key as read from the store (`Some(None)`: there is none).
+    dpop_key: RefCell<Option<Option<dpop::Key>>>,
+    /// Signs the proofs of this session's token requests.
+    prover: OnceCell<dpop::Prover>,
 }
 
 /// The engine reads the profile's secrets through the session.
@@ -288,9 +296,12 @@ impl<'a> Session<'a> {
             cache_file: dir.join(format!("{stem}.json")),
             lock_file: dir.join(format!("{stem}.lock")),
             pending_file: dir.join(format!("{stem}.refreshing")),
+            nonce_file: dir.join(format!("{stem}.dpop-nonce")),
             fingerprint: fingerprint(profile.provider.provider()),
             cache_dir,
             may_ask: std::cell::Cell::new(false),
+            dpop_key: RefCell::new(None),
+            prover: OnceCell::new(),
         })
     }
 
@@ -306,15 +317,113 @@ impl<'a> Session<'a> {
         self.profile.provider.provider()
     }
 
-    fn ctx(&self) -> Ctx<'_> {
-        Ctx {
+    /// What the engine needs for a token request; for a DPoP profile,
+    /// its key (made and stored now if there is none).
+    fn ctx(&self) -> Result<Ctx<'_>> {
+        Ok(Ctx {
             profile_name: &self.profile.name,
             http: &self.http,
             secrets: self,
             cache_dir: &self.cache_dir,
             may_ask: self.may_ask.get(),
             secret_vars: self.profile.secret_env_vars().collect(),
+            dpop: self.prover()?,
+        })
+    }
+
+    /// The prover of a DPoP profile's token requests. A key is made only
+    /// here, right before a login, and stored before any token is bound to
+    /// it: a token is never bound to a key authtool does not keep.
+    fn prover(&self) -> Result<Option<&dpop::Prover>> {
+        if !self.provider().dpop() {
+            return Ok(None);
         }
+        if let Some(p) = self.prover.get() {
+            return Ok(Some(p));
+        }
+        let key = match self.dpop_key()? {
+            Some(key) => key,
+            None => {
+                let key = dpop::Key::generate(&self.fingerprint)?;
+                self.secrets
+                    .store()?
+                    .set(&self.dpop_account(), key.stored())?;
+                debug!(
+                    "profile '{}': made a new DPoP key (thumbprint {}) and kept it in the secret store",
+                    self.profile.name,
+                    key.thumbprint()
+                );
+                *self.dpop_key.borrow_mut() = Some(Some(key.clone()));
+                key
+            }
+        };
+        let prover = dpop::Prover::new(key, Some(self.nonce_file.clone()));
+        Ok(Some(self.prover.get_or_init(|| prover)))
+    }
+
+    /// A DPoP profile's key from the secret store (read once per
+    /// process); `None` when there is none for the profile's current
+    /// settings. A damaged entry is warned about and replaced at the next
+    /// login.
+    pub fn dpop_key(&self) -> Result<Option<dpop::Key>> {
+        if let Some(known) = self.dpop_key.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let found = match self.secrets.store()?.get(&self.dpop_account())? {
+            None => None,
+            Some(stored) => match dpop::Key::from_stored(&stored, &self.fingerprint) {
+                Ok(key) => key,
+                Err(e) => {
+                    crate::warn!(
+                        "profile '{}': {}; the next login makes a new one",
+                        self.profile.name,
+                        e.message
+                    );
+                    None
+                }
+            },
+        };
+        *self.dpop_key.borrow_mut() = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Why a DPoP profile's `token` must not be served: it is not bound to
+    /// the key in the secret store. `None` for other profiles.
+    fn unbound(&self, token: &TokenSet) -> Result<Option<&'static str>> {
+        if !self.provider().dpop() {
+            return Ok(None);
+        }
+        let key = self.dpop_key()?;
+        Ok(match (&token.dpop_jkt, key) {
+            (None, _) => Some("is not DPoP-bound"),
+            (Some(_), None) => Some("is bound to a DPoP key that is no longer in the secret store"),
+            (Some(jkt), Some(key)) if jkt != key.thumbprint() => {
+                Some("is bound to another DPoP key than the one in the secret store")
+            }
+            _ => None,
+        })
+    }
+
+    /// A DPoP proof for an API request with `token` (from
+    /// [`Session::token`], which made sure its key is in the store).
+    pub fn dpop_proof(
+        &self,
+        token: &TokenSet,
+        method: &str,
+        url: &url::Url,
+        nonce: Option<&str>,
+    ) -> Result<Secret> {
+        let key = self.dpop_key()?.ok_or_else(|| {
+            Error::internal(format!(
+                "profile '{}': no DPoP key for the token",
+                self.profile.name
+            ))
+        })?;
+        key.proof(method, url, nonce, Some(&token.access_token))
+    }
+
+    fn dpop_account(&self) -> String {
+        crate::store::account(&self.profile.name, dpop::KEY_ENTRY)
     }
 
     /// A valid token: from the cache when fresh enough, else renewed.
@@ -323,7 +432,7 @@ impl<'a> Session<'a> {
         self.may_ask.set(want.interactive);
         if want.no_cache || self.profile.common.token_cache == TokenCache::None {
             debug!("profile '{name}': cache bypassed; logging in");
-            let token = self.finish(self.provider().login(&self.ctx())?)?;
+            let token = self.finish(self.provider().login(&self.ctx()?)?)?;
             let now = timefmt::now();
             if token.expires_at.is_some_and(|at| at <= now) {
                 return Err(expired_on_arrival(name, &token, now));
@@ -335,7 +444,11 @@ impl<'a> Session<'a> {
         if !want.force
             && let Some(token) = &seen
         {
-            match want.renewal_reason(token, self.profile.common.refresh_margin, now) {
+            let reason = match want.renewal_reason(token, self.profile.common.refresh_margin, now) {
+                None => self.unbound(token)?.map(str::to_string),
+                reason => reason,
+            };
+            match reason {
                 None => {
                     debug!(
                         "profile '{name}': using the cached token (expires {})",
@@ -381,7 +494,7 @@ impl<'a> Session<'a> {
             } else {
                 want.renewal_reason(token, self.profile.common.refresh_margin, now)
                     .is_none()
-            };
+            } && self.unbound(token)?.is_none();
             if fresh && (!want.force || changed) {
                 debug!("profile '{name}': another process renewed the token meanwhile");
                 return Ok(token.clone());
@@ -419,7 +532,7 @@ impl<'a> Session<'a> {
             self.profile.name,
             crate::providers::shown_url_text(&self.provider().endpoint())
         );
-        let token = self.finish(self.provider().login(&self.ctx())?)?;
+        let token = self.finish(self.provider().login(&self.ctx()?)?)?;
         self.store(&token)?;
         Ok(token)
     }
@@ -448,6 +561,17 @@ impl<'a> Session<'a> {
     fn renew(&self, current: Option<TokenSet>) -> Result<TokenSet> {
         let current = current.map(|t| self.with_refresh_token(t)).transpose()?;
         if let Some(old) = &current
+            && let Some(why) = self.unbound(old)?
+        {
+            // A refresh token of a DPoP-bound token is bound to its key too
+            // (RFC 9449 §5): without the key, only a login helps.
+            debug!(
+                "profile '{}': the cached token {why}; logging in with a new key",
+                self.profile.name
+            );
+            return self.login_now();
+        }
+        if let Some(old) = &current
             && let Some(rt) = &old.refresh_token
         {
             if old
@@ -472,7 +596,7 @@ impl<'a> Session<'a> {
             self.profile.name,
             crate::providers::shown_url_text(&self.provider().endpoint())
         );
-        self.finish(self.provider().login(&self.ctx())?)
+        self.finish(self.provider().login(&self.ctx()?)?)
     }
 
     /// Renews `old` with its refresh token `rt`; `reread` allows one more
@@ -504,7 +628,7 @@ impl<'a> Session<'a> {
         }
         debug!("profile '{name}': using the refresh token");
         self.mark_refresh_pending(rt)?;
-        match provider.refresh(&self.ctx(), rt) {
+        match provider.refresh(&self.ctx()?, rt) {
             Ok(mut new) => {
                 if new.refresh_token.is_none() && !provider.single_use_refresh() {
                     // RFC 6749 §6: no new refresh token means keep the old one.
@@ -917,9 +1041,11 @@ impl<'a> Session<'a> {
                 return Vec::new();
             }
         };
-        let ctx = self.ctx();
-        let spec = match self.provider().revocation_spec(&ctx) {
-            Ok(spec) => spec,
+        let spec = self
+            .ctx()
+            .and_then(|ctx| Ok((self.provider().revocation_spec(&ctx)?, ctx)));
+        let (spec, ctx) = match spec {
+            Ok(found) => found,
             Err(e) => {
                 crate::warn!(
                     "profile '{name}': cannot find the revocation endpoint ({}); the tokens are forgotten here only",

@@ -12,7 +12,8 @@
 //! value with clap.
 
 use super::{
-    Cli, Command, FreshnessArgs, Global, HeaderArgs, InteractiveArg, ProfileArg, TokenArgs,
+    Cli, Command, FreshnessArgs, Global, HeaderArgs, InteractiveArg, ProfileArg, RequestArgs,
+    TokenArgs,
 };
 use crate::output::Format;
 use clap::{Parser, ValueEnum};
@@ -105,11 +106,13 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             no_newline,
             freshness: fresh,
             interactive,
+            request: RequestArgs::default(),
         }),
         Sub::Header => Command::Header(HeaderArgs {
             profile,
             freshness: fresh,
             interactive,
+            request: RequestArgs::default(),
         }),
     };
     Some(Cli { global, command })
@@ -179,6 +182,8 @@ mod tests {
             &["token", "--min-ttl", "soon"],
             &["header", "-n"],
             &["header", "--format", "raw"],
+            &["header", "--method", "GET", "--url", "https://x/"],
+            &["token", "--format", "curl", "--url", "https://x/"],
             &["token", "--no-cache=true"],
             &["token", "--interactive=yes"],
             &["token", "--interactive", "--interactive"],

@@ -59,6 +59,10 @@ pub enum Command {
     /// Print a valid token for a profile, logging in or refreshing only when needed
     Token(TokenArgs),
     /// Print the HTTP header(s) that authenticate a request (= token --format header)
+    ///
+    /// For a DPoP profile (`dpop = true`) give the request: --method and
+    /// --url; the headers are then `Authorization: DPoP <token>` and `DPoP:
+    /// <proof>`, a proof valid for that one request.
     Header(HeaderArgs),
     /// Store a profile's secrets in the secret store and check them
     Login(LoginArgs),
@@ -71,6 +75,16 @@ pub enum Command {
     Status(StatusArgs),
     /// Decode the cached token (JWT header and claims) locally, without verifying it
     Inspect(InspectArgs),
+    /// Print a DPoP proof for one API request (profiles with `dpop = true`)
+    ///
+    /// The proof goes in the request's `DPoP` header, beside
+    /// `Authorization: DPoP <token>` (`authtool token` prints the token).
+    /// It is signed with the profile's key and holds the method, the URL
+    /// (without query and fragment), the time, a fresh id and the hash of
+    /// the current token; make a new one for every request. Under `exec`,
+    /// the child can run `authtool dpop-proof --method M --url U` for each
+    /// request it makes ($AUTHTOOL_PROFILE names the profile).
+    DpopProof(DpopProofArgs),
     /// Check the config, secret store, trust roots, proxies and token endpoint
     ///
     /// Checks every profile, unless one is named (-p NAME, PROFILE or
@@ -191,6 +205,18 @@ pub struct FreshnessArgs {
     pub id_token: bool,
 }
 
+/// The API request a DPoP proof is made for (`dpop = true` profiles).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RequestArgs {
+    /// The HTTP method of the API request, for its DPoP proof (DPoP profiles)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// The URL of the API request, for its DPoP proof (DPoP profiles)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(flatten)]
@@ -209,6 +235,9 @@ pub struct TokenArgs {
 
     #[command(flatten)]
     pub interactive: InteractiveArg,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +250,30 @@ pub struct HeaderArgs {
 
     #[command(flatten)]
     pub interactive: InteractiveArg,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DpopProofArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// The HTTP method of the API request
+    #[arg(long, value_name = "METHOD")]
+    pub method: String,
+
+    /// The URL of the API request
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+
+    /// The nonce the API server asked for (its `DPoP-Nonce` header)
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
+
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,8 +7,16 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 /// The subcommands whose positional PROFILE completes to profile names.
-const TAKE_A_PROFILE: [&str; 8] = [
-    "token", "header", "login", "logout", "refresh", "exec", "inspect", "doctor",
+const TAKE_A_PROFILE: [&str; 9] = [
+    "token",
+    "header",
+    "login",
+    "logout",
+    "refresh",
+    "exec",
+    "inspect",
+    "dpop-proof",
+    "doctor",
 ];
 
 /// The completion script for `shell`, as committed in `completions/`:
@@ -51,7 +59,10 @@ fn bash(text: &str) -> String {
         text = text.replace(&arm(files), &arm(names));
     }
     for sub in TAKE_A_PROFILE {
-        let head = format!("        authtool__subcmd__{sub})\n");
+        let head = format!(
+            "        authtool__subcmd__{})\n",
+            sub.replace('-', "__subcmd__")
+        );
         let Some(start) = text.find(&head) else {
             continue;
         };

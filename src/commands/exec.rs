@@ -32,9 +32,15 @@ pub fn run(g: &Global, args: &ExecArgs) -> Result<Outcome> {
         return Err(Error::config("exec: no command given")
             .hint("usage: authtool exec [PROFILE] -- CMD [ARGS…]"));
     };
-    let (_config, profile) = load_profile(g, &args.profile)?;
+    let (config, profile) = load_profile(g, &args.profile)?;
     let token = Session::new(&profile)?.token(&Want::asking(args.interactive.interactive))?;
-    let presentation = profile.provider.provider().present(&token);
+    let provider = profile.provider.provider();
+    let mut presentation = provider.present(&token);
+    if provider.dpop() {
+        // `DPoP <token>`; CMD mints each request's proof with `authtool
+        // dpop-proof`, which finds the profile and config through these.
+        presentation = presentation.dpop(&token, None);
+    }
     let vars = variables(&profile, &token, &presentation)?;
 
     let mut command = Command::new(program);
@@ -47,6 +53,10 @@ pub fn run(g: &Global, args: &ExecArgs) -> Result<Outcome> {
         command.env_remove(envvars::AUTH_HEADER);
     }
     command.envs(vars.iter().map(|(k, v)| (k, v.expose())));
+    if provider.dpop() {
+        command.env(envvars::PROFILE, &profile.name);
+        command.env(envvars::CONFIG, &config.path);
+    }
     let name = program.to_string_lossy();
     let mut child = match command.spawn() {
         Ok(child) => child,

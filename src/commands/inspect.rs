@@ -39,6 +39,12 @@ pub fn run(g: &Global, args: &InspectArgs) -> Result<Outcome> {
         })
         .unwrap_or_default();
     let expires_at = token.expires_at;
+    let dpop = Dpop::of(
+        &session,
+        &token,
+        decoded.as_ref().map(|j| &j.claims),
+        profile.provider.provider().dpop(),
+    )?;
 
     if args.json {
         let doc = json!({
@@ -51,6 +57,11 @@ pub fn run(g: &Global, args: &InspectArgs) -> Result<Outcome> {
             "scopes": scopes,
             "expires_at": expires_at.map(timefmt::rfc3339),
             "expires_in": expires_at.map(|at| at.saturating_sub(now)),
+            "dpop": dpop.as_ref().map(|d| json!({
+                "key_thumbprint": d.key,
+                "cnf_jkt": d.cnf,
+                "cnf_jkt_matches_key": d.cnf.is_some() && d.cnf == d.key,
+            })),
         });
         let mut text = serde_json::to_string_pretty(&doc)
             .map_err(|e| Error::internal(format!("cannot encode the token: {e}")))?;
@@ -84,11 +95,57 @@ pub fn run(g: &Global, args: &InspectArgs) -> Result<Outcome> {
             sanitize_remote(&scopes.join(" "))
         ));
     }
+    if let Some(d) = &dpop {
+        out.push_str(&format!(
+            "dpop key: {}\n",
+            d.key.as_deref().map_or(
+                "none in the secret store (the next renewal makes one)".to_string(),
+                |k| format!("{k} (RFC 7638 thumbprint)")
+            )
+        ));
+        let cnf = match (&d.cnf, &d.key) {
+            (None, _) => "none (not a JWT with a `cnf.jkt` claim)".to_string(),
+            (Some(c), Some(k)) if c == k => format!("{} (matches the key)", sanitize_remote(c)),
+            (Some(c), _) => format!("{} (DOES NOT match the key)", sanitize_remote(c)),
+        };
+        out.push_str(&format!("cnf.jkt:  {cnf}\n"));
+    }
     out.push_str(&format!(
         "expires: {}\n",
         expires_at.map_or("unknown".to_string(), |at| when(at, now))
     ));
     Ok(Outcome::text(out))
+}
+
+/// A DPoP profile's key next to what the token says it is bound to.
+struct Dpop {
+    /// The RFC 7638 thumbprint of the key in the secret store.
+    key: Option<String>,
+    /// The token's `cnf.jkt` claim (a JWT's).
+    cnf: Option<String>,
+}
+
+impl Dpop {
+    fn of(
+        session: &Session,
+        token: &crate::providers::TokenSet,
+        claims: Option<&Value>,
+        enabled: bool,
+    ) -> Result<Option<Dpop>> {
+        if !enabled && token.dpop_jkt.is_none() {
+            return Ok(None);
+        }
+        let key = if enabled {
+            session.dpop_key()?.map(|k| k.thumbprint().to_string())
+        } else {
+            None
+        };
+        let cnf = claims
+            .and_then(|c| c.pointer("/cnf/jkt"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(Some(Dpop { key, cnf }))
+    }
 }
 
 /// `2026-05-01T10:00:00Z (in 59m 59s)`.

@@ -63,7 +63,7 @@ fn logout(config: &Config, name: &str, args: &LogoutArgs) -> Result<()> {
             .filter(|s| profile.secret_source(**s) == SecretSource::Store)
             .map(|s| s.key())
             .collect();
-        entries.extend([REFRESH_TOKEN, TOKEN_CACHE]);
+        entries.extend([REFRESH_TOKEN, TOKEN_CACHE, crate::dpop::KEY_ENTRY]);
         let store = session.secrets().store()?;
         let mut forgotten = Vec::new();
         for what in entries {

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod config;
 pub mod docker_credential;
 pub mod doctor;
+pub mod dpop_proof;
 pub mod exec;
 pub mod git_credential;
 pub mod inspect;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Keyring(args) => keyring::run(g, &args),
         Command::Setup(args) => setup::run(g, &args),
         Command::Exec(args) => exec::run(g, &args),
+        Command::DpopProof(args) => dpop_proof::run(g, &args),
     }
 }
 

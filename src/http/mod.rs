@@ -40,6 +40,16 @@ pub enum Method {
     Post,
 }
 
+impl Method {
+    /// The method as HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
 /// A request. Deliberately not `Debug`: its body and URL carry secrets.
 pub struct Request {
     pub method: Method,
@@ -121,6 +131,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// The `DPoP-Nonce` header (RFC 9449 §8), when the server sent one.
+    pub dpop_nonce: Option<String>,
 }
 
 impl Response {
@@ -270,15 +282,7 @@ impl Http {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            debug!(
-                "{} {} (attempt {attempt})",
-                if req.method == Method::Get {
-                    "GET"
-                } else {
-                    "POST"
-                },
-                shown
-            );
+            debug!("{} {} (attempt {attempt})", req.method.as_str(), shown);
             let left = deadline.saturating_duration_since(Instant::now());
             let outcome = self.send_once(client, req, left);
             let Some(retry) = retry_of(&outcome, req.idempotent) else {
@@ -362,6 +366,7 @@ impl Http {
         let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
         let retry_after = header(reqwest::header::RETRY_AFTER);
         let location = header(reqwest::header::LOCATION);
+        let dpop_nonce = header(reqwest::header::HeaderName::from_static("dpop-nonce"));
         let mut body = Vec::new();
         resp.take(MAX_BODY as u64 + 1)
             .read_to_end(&mut body)
@@ -385,6 +390,7 @@ impl Http {
                 status,
                 content_type,
                 body,
+                dpop_nonce,
             },
             retry_after,
             location,

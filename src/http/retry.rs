@@ -111,6 +111,7 @@ mod tests {
                 status,
                 content_type: String::new(),
                 body: Vec::new(),
+                dpop_nonce: None,
             },
             retry_after: retry_after.map(str::to_string),
             location: None,

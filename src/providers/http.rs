@@ -77,6 +77,9 @@ struct Wire {
     response: Option<ResponseWire>,
     #[serde(default)]
     present: PresentWire,
+    /// DPoP-bound tokens (RFC 9449).
+    #[serde(default)]
+    dpop: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -590,6 +593,7 @@ pub struct Declarative {
     single_use_refresh: bool,
     response: ResponseSpec,
     present: Present,
+    dpop: bool,
 }
 
 impl Declarative {
@@ -672,7 +676,18 @@ impl Declarative {
             _ => {}
         }
         let present = parse_present(wire.present, &values)?;
+        let in_authorization = present
+            .header
+            .as_ref()
+            .is_some_and(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        if wire.dpop && (!in_authorization || present.query.is_some()) {
+            return Err(FieldError::invalid(
+                "dpop",
+                "a DPoP-bound token is sent as `Authorization: DPoP <token>` with a proof beside it: remove `present.header` and `present.query` (or set present.header = \"Authorization\")",
+            ));
+        }
         Ok(Declarative {
+            dpop: wire.dpop,
             values,
             login,
             refresh,
@@ -717,7 +732,14 @@ impl Provider for Declarative {
         for (k, v) in &self.values {
             id.push(("value", format!("{k}={v}")));
         }
+        if self.dpop {
+            id.push(("dpop", "true".to_string()));
+        }
         id
+    }
+
+    fn dpop(&self) -> bool {
+        self.dpop
     }
 
     fn endpoint(&self) -> String {

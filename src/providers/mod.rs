@@ -119,6 +119,8 @@ pub struct Ctx<'a> {
     /// The environment variables the profile takes secrets from: removed
     /// from the environment of every program authtool starts (a browser).
     pub secret_vars: Vec<&'a str>,
+    /// Signs a DPoP proof for every token request (`dpop = true`).
+    pub dpop: Option<&'a crate::dpop::Prover>,
 }
 
 impl Ctx<'_> {
@@ -150,6 +152,12 @@ pub trait Provider: std::fmt::Debug {
     /// How the API is called with `token` (on every call: no spec here).
     fn present(&self, token: &TokenSet) -> Presentation {
         Presentation::bearer(token)
+    }
+
+    /// Whether tokens are DPoP-bound (`dpop = true`, RFC 9449): every
+    /// token request carries a proof, and so does every API request.
+    fn dpop(&self) -> bool {
+        false
     }
 
     /// Obtains a new token set with the long-lived credentials (or, for a
@@ -203,6 +211,10 @@ pub struct TokenSet {
     /// The OpenID Connect ID token of the login or refresh (`--id-token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret>,
+    /// A DPoP-bound token: the RFC 7638 thumbprint of the key it is bound
+    /// to (the key itself is in the secret store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 impl TokenSet {
@@ -217,6 +229,7 @@ impl TokenSet {
             refresh_expires_at: None,
             scope: None,
             id_token: None,
+            dpop_jkt: None,
         }
     }
 
@@ -243,6 +256,7 @@ impl TokenSet {
             refresh_expires_at: None,
             scope: self.scope.clone(),
             id_token: None,
+            dpop_jkt: None,
         })
     }
 }
@@ -401,6 +415,7 @@ pub(crate) fn test_response(status: u16, body: &str) -> crate::http::Response {
         status,
         content_type: "application/json".into(),
         body: body.as_bytes().to_vec(),
+        dpop_nonce: None,
     }
 }
 

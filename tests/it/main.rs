@@ -14,6 +14,7 @@ mod bazel;
 mod completion;
 #[cfg(unix)]
 mod docker;
+mod dpop;
 #[cfg(unix)]
 mod exec;
 mod fake_servers;

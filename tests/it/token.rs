@@ -467,7 +467,7 @@ fn config_errors_name_file_line_profile_and_key() {
         .run()
         .code(2)
         .stdout("")
-        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': unknown field `clientid`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`\n\
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': unknown field `clientid`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `dpop`\n\
              hint: fix the file, then check it with `authtool config check`\n");
 
     env.write_config("[profiles.org\nprovider = \"oauth2\"\n");
@@ -765,18 +765,23 @@ fn refused(fake: FakeOAuth2, args: &[&str], stderr: String) {
 /// `Authorization: Bearer`: refused with a clear error, nothing printed.
 #[test]
 fn a_token_type_authtool_cannot_present_is_refused() {
-    for (token_type, why) in [
+    for (token_type, why, hint) in [
         (
             "DPoP",
             "each request needs a DPoP proof signed with the client's key (RFC 9449)",
+            "if the server binds tokens to a key, set dpop = true in the profile (authtool then sends DPoP proofs)",
         ),
-        ("mac", "each request must be signed with the token's key"),
+        (
+            "mac",
+            "each request must be signed with the token's key",
+            "ask the server for Bearer tokens",
+        ),
     ] {
         refused(
             org_fake().token_type(token_type),
             &["header"],
             format!(
-                "authtool: error: http://127.0.0.1:[PORT]/oauth2/token issued a `{token_type}` token, which authtool cannot present: {why}; only Bearer tokens are supported\n"
+                "authtool: error: http://127.0.0.1:[PORT]/oauth2/token issued a `{token_type}` token, which authtool cannot present: {why}; only Bearer and DPoP (dpop = true) tokens are supported\nhint: {hint}\n"
             ),
         );
     }

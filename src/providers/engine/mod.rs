@@ -159,9 +159,20 @@ fn run(
 ) -> Result<TokenSet> {
     let (resp, masks) = request.send(ctx, refresh_token)?;
     let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
-    spec.response
-        .read(&resp, &request.endpoint, crate::timefmt::now(), &hint)
-        .map_err(|e| assertion_hint(request, masks.error(e)))
+    let mut set = spec
+        .response
+        .read_token(
+            &resp,
+            &request.endpoint,
+            crate::timefmt::now(),
+            &hint,
+            ctx.dpop.is_some(),
+        )
+        .map_err(|e| assertion_hint(request, masks.error(e)))?;
+    if let Some(prover) = ctx.dpop {
+        set.dpop_jkt = Some(prover.key().thumbprint().to_string());
+    }
+    Ok(set)
 }
 
 /// A client assertion the server refused (`invalid_client`) gets a hint

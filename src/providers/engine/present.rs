@@ -49,6 +49,30 @@ impl Presentation {
         }
     }
 
+    /// This presentation of a DPoP-bound `token` (RFC 9449 §7.1): the
+    /// `Authorization` header becomes `DPoP <token>`, and `DPoP: <proof>`
+    /// follows it when there is a proof. Other headers stay.
+    pub fn dpop(mut self, token: &TokenSet, proof: Option<Secret>) -> Self {
+        let value = Secret::new(format!("DPoP {}", token.access_token.expose()));
+        match self
+            .headers
+            .iter_mut()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        {
+            Some((_, v)) => *v = value,
+            None => self.headers.insert(0, ("Authorization".to_string(), value)),
+        }
+        if let Some(proof) = proof {
+            let at = self
+                .headers
+                .iter()
+                .position(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                .map_or(0, |i| i + 1);
+            self.headers.insert(at, ("DPoP".to_string(), proof));
+        }
+        self
+    }
+
     /// `?<name>=<token>`, no header.
     pub fn query(name: &str, token: &TokenSet) -> Self {
         Presentation {

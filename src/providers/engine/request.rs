@@ -3,6 +3,7 @@
 //! with the secrets and sent through [`crate::http`].
 
 use super::template::{Body, Inputs, Template};
+use crate::dpop::Prover;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request, Response};
 use crate::providers::Ctx;
@@ -184,11 +185,7 @@ impl RequestSpec {
     /// Method, URL and every template as written: part of the identity of
     /// `provider = "http"` profiles.
     pub(crate) fn describe(&self) -> String {
-        let method = match self.method {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        };
-        let mut out = format!("{method} {}", self.url);
+        let mut out = format!("{} {}", self.method.as_str(), self.url);
         for (what, pairs) in [("query", &self.query), ("header", &self.headers)] {
             for (name, t) in pairs {
                 out.push_str(&format!(" {what}:{name}={}", t.text));
@@ -285,11 +282,52 @@ impl RequestSpec {
         if let Some(body) = &self.body {
             req.body = Some(body.render(&inputs)?);
         }
-        match ctx.http.send(&req) {
+        let sent = match ctx.dpop {
+            None => ctx.http.send(&req),
+            Some(prover) => self.send_with_proof(ctx, prover, req),
+        };
+        match sent {
             Ok(resp) => Ok((resp, masks)),
             Err(e) => Err(masks.error(e)),
         }
     }
+
+    /// Sends `req` with a DPoP proof, keeping the server's `DPoP-Nonce`.
+    /// A server that demands a nonce (`use_dpop_nonce`, RFC 9449 §8) gets
+    /// the request once more, with a new proof carrying it.
+    fn send_with_proof(&self, ctx: &Ctx, prover: &Prover, mut req: Request) -> Result<Response> {
+        let htm = self.method.as_str();
+        req.headers
+            .push(("DPoP".to_string(), prover.proof(htm, &req.url)?));
+        let resp = ctx.http.send(&req)?;
+        let new_nonce = resp
+            .dpop_nonce
+            .as_deref()
+            .is_some_and(|n| prover.saw_nonce(n));
+        if !(new_nonce && asks_for_nonce(&resp)) {
+            return Ok(resp);
+        }
+        crate::debug!(
+            "profile '{}': {} asks for a DPoP nonce; sending the request once more with it",
+            ctx.profile_name,
+            self.endpoint
+        );
+        req.headers.pop();
+        req.headers
+            .push(("DPoP".to_string(), prover.proof(htm, &req.url)?));
+        let resp = ctx.http.send(&req)?;
+        if let Some(nonce) = resp.dpop_nonce.as_deref() {
+            prover.saw_nonce(nonce);
+        }
+        Ok(resp)
+    }
+}
+
+/// An RFC 9449 §8 answer: 400 with `{"error":"use_dpop_nonce"}`.
+fn asks_for_nonce(resp: &Response) -> bool {
+    resp.status == 400
+        && serde_json::from_slice::<serde_json::Value>(&resp.body)
+            .is_ok_and(|v| v.get("error").and_then(|e| e.as_str()) == Some("use_dpop_nonce"))
 }
 
 /// The secrets a request carried, in each form a server may echo them

@@ -265,6 +265,20 @@ impl ResponseSpec {
     /// Reads `resp`; `endpoint` names the server in messages, `hint` says
     /// what to check when the login is refused.
     pub fn read(&self, resp: &Response, endpoint: &str, now: u64, hint: &str) -> Result<TokenSet> {
+        self.read_token(resp, endpoint, now, hint, false)
+    }
+
+    /// [`ResponseSpec::read`] for a request that carried a DPoP proof
+    /// (`dpop`): then the token must be a `DPoP` one (when the answer has
+    /// a `token_type` field), never a bearer token.
+    pub fn read_token(
+        &self,
+        resp: &Response,
+        endpoint: &str,
+        now: u64,
+        hint: &str,
+        dpop: bool,
+    ) -> Result<TokenSet> {
         if !self.is_success(resp.status) {
             return Err(self.failure(resp, endpoint, hint));
         }
@@ -303,15 +317,37 @@ impl ResponseSpec {
         })?;
         check_token(&self.token.name, &token)?;
         let mut set = TokenSet::new(Secret::new(token), now);
-        if let Some(t) = &self.token_type
-            && let Some(t) = t.string(&body, endpoint)?
-        {
-            set.token_type = token_type(&t);
-            if let Some(why) = unpresentable(&set.token_type) {
+        let declared = match &self.token_type {
+            Some(t) => t.string(&body, endpoint)?.map(|t| token_type(&t)),
+            None => None,
+        };
+        if dpop {
+            // RFC 9449 §5: a DPoP-bound token says so; one that does not
+            // was not bound to the key, and would be presented wrongly.
+            if self.token_type.is_some() && !declared.as_deref().is_some_and(is_dpop) {
+                let issued = match &declared {
+                    Some(t) => format!("a `{t}` token"),
+                    None => "a token without `token_type`".to_string(),
+                };
                 return Err(Error::network(format!(
-                    "{endpoint} issued a `{}` token, which authtool cannot present: {why}; only Bearer tokens are supported",
+                    "{endpoint} issued {issued}, not a DPoP-bound one (`token_type` DPoP), though the profile sets dpop = true"
+                ))
+                .hint("register the client for DPoP-bound tokens at the server (e.g. dpop_bound_access_tokens), or remove dpop = true from the profile"));
+            }
+            set.token_type = "DPoP".to_string();
+        } else if let Some(t) = declared {
+            set.token_type = t;
+            if let Some(why) = unpresentable(&set.token_type) {
+                let hint = if is_dpop(&set.token_type) {
+                    "if the server binds tokens to a key, set dpop = true in the profile (authtool then sends DPoP proofs)"
+                } else {
+                    "ask the server for Bearer tokens"
+                };
+                return Err(Error::network(format!(
+                    "{endpoint} issued a `{}` token, which authtool cannot present: {why}; only Bearer and DPoP (dpop = true) tokens are supported",
                     set.token_type
-                )));
+                ))
+                .hint(hint));
             }
         }
         if let Some(s) = &self.scope {
@@ -451,13 +487,17 @@ fn is_invisible(c: char) -> bool {
 /// proof-of-possession token sent as `Bearer` is refused by the API (or,
 /// worse, downgraded). RFC 6749 §7.1: the client must understand the type.
 fn unpresentable(token_type: &str) -> Option<&'static str> {
-    if token_type.eq_ignore_ascii_case("dpop") {
+    if is_dpop(token_type) {
         Some("each request needs a DPoP proof signed with the client's key (RFC 9449)")
     } else if token_type.eq_ignore_ascii_case("mac") || token_type.eq_ignore_ascii_case("pop") {
         Some("each request must be signed with the token's key")
     } else {
         None
     }
+}
+
+fn is_dpop(token_type: &str) -> bool {
+    token_type.eq_ignore_ascii_case("dpop")
 }
 
 /// The token type as the server names it; `Bearer` in any case is `Bearer`.

@@ -473,3 +473,39 @@ fn identity_covers_urls_methods_and_values_not_secrets() {
     );
     assert_eq!(fp(&format!("{BASE}\n[present]\nquery = \"t\"")), base);
 }
+
+/// `dpop = true`: only with the token in the `Authorization` header, which
+/// then says `DPoP`; other headers stay; the identity changes.
+#[test]
+fn dpop_needs_the_authorization_header() {
+    let plain = parse(BASE).unwrap();
+    let d = parse(&with("client_id = \"c\"", "client_id = \"c\"\ndpop = true")).unwrap();
+    assert!(d.dpop() && !plain.dpop());
+    assert_ne!(
+        crate::session::fingerprint(&d),
+        crate::session::fingerprint(&plain)
+    );
+    let tail = "\n[present]\nheaders = { X-Tenant = \"{tenant}\" }\n";
+    let d = parse(&format!("dpop = true\n{BASE}{tail}")).unwrap();
+    let token = TokenSet::new(Secret::new("tok"), 0);
+    let shown: Vec<(String, String)> = d
+        .present(&token)
+        .dpop(&token, Some(Secret::new("proof")))
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, v.expose().to_string()))
+        .collect();
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        shown,
+        [
+            pair("Authorization", "DPoP tok"),
+            pair("DPoP", "proof"),
+            pair("X-Tenant", "acme")
+        ]
+    );
+    for present in ["query = \"token\"", "header = \"X-Token\""] {
+        let text = format!("dpop = true\n{BASE}\n[present]\n{present}\n");
+        assert!(err(&text).starts_with("Some(\"dpop\"): "), "{present}");
+    }
+}

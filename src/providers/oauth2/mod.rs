@@ -120,6 +120,10 @@ pub struct OAuth2 {
     pub key_id: Option<String>,
     /// `private_key_jwt`: the algorithm (default from the key: RS256, ES256, EdDSA).
     pub signing_alg: Option<String>,
+    /// DPoP-bound tokens (RFC 9449): a key pair in the secret store, a
+    /// proof with every request.
+    #[serde(default)]
+    pub dpop: bool,
     #[serde(skip)]
     urls: Urls,
 }
@@ -425,7 +429,14 @@ impl Provider for OAuth2 {
         for (k, v) in self.common_fields() {
             id.push(("field", format!("{k}={v}")));
         }
+        if self.dpop {
+            id.push(("dpop", "true".to_string()));
+        }
         id
+    }
+
+    fn dpop(&self) -> bool {
+        self.dpop
     }
 
     fn endpoint(&self) -> String {

@@ -48,6 +48,7 @@ pub mod cmd;
 pub mod codec;
 pub mod connect;
 pub mod curl;
+pub mod dpop;
 pub mod fake;
 pub mod keys;
 pub mod lbm;

@@ -7,6 +7,12 @@
 //! (RFC 7523 §2.2: the signature checked with the client's public key, the
 //! claims iss/sub/aud/jti/iat/exp, a reused `jti` refused), OpenID Connect
 //! ID tokens, and RFC 7009 revocation at `POST /oauth2/revoke`.
+//! With [`FakeOAuth2::dpop`], DPoP (RFC 9449) as a
+//! strict server does it: a verified proof on every token request (a new
+//! `jti` each time, `htm`/`htu`/`iat` right), the nonce dance when
+//! [`FakeOAuth2::dpop_nonce`] is set, tokens and refresh tokens bound to
+//! the proof's key, and `Authorization: DPoP` plus a proof with `ath` at
+//! the resource.
 //!
 //! ```ignore
 //! let server = FakeServer::start(FakeOAuth2::new("my-client", "s3cret").with_user("alice", "pw"));
@@ -14,11 +20,14 @@
 //! assert_eq!(server.counters().logins, 1);
 //! ```
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use super::codec::unix_secs;
 use super::codec::{parse_basic, parse_basic_rfc6749};
+use super::dpop;
 use super::fake::{FakeServer, Request, Response, Vendor};
 use super::tokens::{AccessGrant, AccessTokens, RefreshError, RefreshTokens, require_bearer};
 
@@ -53,6 +62,8 @@ pub struct RefreshGrant {
     pub subject: String,
     pub scope: Option<String>,
     pub audience: Option<String>,
+    /// The thumbprint of the DPoP key the grant is bound to.
+    pub jkt: Option<String>,
 }
 
 /// Request counters, readable with `server.counters()`.
@@ -80,6 +91,11 @@ pub struct OAuth2Counters {
     pub whoami_ok: u64,
     /// 401/405 answers from the protected resource.
     pub whoami_rejected: u64,
+    /// `use_dpop_nonce` answers (a proof without the current nonce).
+    pub dpop_nonce_demands: u64,
+    /// Requests refused for their DPoP proof (missing, invalid, replayed,
+    /// another key).
+    pub dpop_refused: u64,
     /// Client assertions accepted.
     pub assertions: u64,
 }
@@ -175,6 +191,18 @@ pub struct FakeOAuth2 {
     pub revocation_failure: Option<u16>,
     /// Revocation requests, in order.
     pub revocations: Vec<Revocation>,
+    /// Token requests must carry a DPoP proof; tokens are bound to its key.
+    pub dpop: bool,
+    /// The nonce proofs must carry (sent as `DPoP-Nonce`), if any.
+    pub dpop_nonce: Option<String>,
+    /// `token_type` of DPoP-bound tokens (default `DPoP`).
+    pub dpop_token_type: String,
+    /// Every proof `jti` seen: a replay is refused.
+    pub dpop_jtis: HashSet<String>,
+    /// Access token → the thumbprint of the key it is bound to.
+    pub dpop_bound: HashMap<String, String>,
+    /// Every token-request proof accepted, in order.
+    pub dpop_proofs: Vec<dpop::Proof>,
 }
 
 type Reply = Result<Response, Response>;
@@ -252,6 +280,12 @@ impl FakeOAuth2 {
             revocation_path: "/oauth2/revoke".to_string(),
             revocation_failure: None,
             revocations: Vec::new(),
+            dpop: false,
+            dpop_nonce: None,
+            dpop_token_type: "DPoP".to_string(),
+            dpop_jtis: HashSet::new(),
+            dpop_bound: HashMap::new(),
+            dpop_proofs: Vec::new(),
         }
     }
 
@@ -392,6 +426,63 @@ impl FakeOAuth2 {
         self.authenticate(req, body, query)
     }
 
+    /// Token requests need a DPoP proof; tokens are bound to its key.
+    pub fn dpop(mut self, yes: bool) -> Self {
+        self.dpop = yes;
+        self
+    }
+
+    /// Proofs must carry this nonce (the first one without gets
+    /// `use_dpop_nonce` and the nonce in `DPoP-Nonce`).
+    pub fn dpop_nonce(mut self, nonce: &str) -> Self {
+        self.dpop_nonce = Some(nonce.to_string());
+        self
+    }
+
+    /// The one DPoP proof of `req`, checked; `ath` for `access_token`.
+    fn check_proof(
+        &mut self,
+        req: &Request,
+        now: SystemTime,
+        access_token: Option<&str>,
+    ) -> Result<dpop::Proof, Response> {
+        let refuse = |this: &mut Self, why: String| {
+            this.counters.dpop_refused += 1;
+            Response::oauth_error(400, "invalid_dpop_proof", why)
+        };
+        let proofs = req.header_all("dpop");
+        let [proof] = proofs.as_slice() else {
+            let why = format!("expected one DPoP header, got {}", proofs.len());
+            return Err(refuse(self, why));
+        };
+        let htu = format!("http://{}{}", req.header("host").unwrap_or("?"), req.path);
+        let want = dpop::Expect {
+            htm: &req.method,
+            htu: &htu,
+            now: unix_secs(now),
+            nonce: None,
+            access_token,
+        };
+        let proof = match dpop::verify(proof, &want, &mut self.dpop_jtis) {
+            Ok(p) => p,
+            Err(why) => return Err(refuse(self, why)),
+        };
+        // The nonce is the token endpoint's (RFC 9449 §8); the resource
+        // demands none.
+        if let Some(nonce) = self.dpop_nonce.as_ref().filter(|_| access_token.is_none())
+            && proof.claims["nonce"] != nonce.as_str()
+        {
+            self.counters.dpop_nonce_demands += 1;
+            return Err(Response::oauth_error(
+                400,
+                "use_dpop_nonce",
+                "Authorization server requires nonce in DPoP proof",
+            )
+            .header("DPoP-Nonce", nonce.clone()));
+        }
+        Ok(proof)
+    }
+
     /// Registers another client.
     pub fn with_client(mut self, client_id: &str, client_secret: &str) -> Self {
         self.clients
@@ -508,6 +599,14 @@ impl FakeOAuth2 {
         if req.method != "POST" {
             return Err(Response::method_not_allowed(&req.method, "POST").no_store());
         }
+        let jkt = if self.dpop {
+            let proof = self.check_proof(req, now, None)?;
+            let jkt = proof.jkt.clone();
+            self.dpop_proofs.push(proof);
+            Some(jkt)
+        } else {
+            None
+        };
         let body = if req.body.is_empty() && req.header("content-type").is_none() {
             Vec::new()
         } else {
@@ -584,6 +683,7 @@ impl FakeOAuth2 {
                     client_id,
                     scope,
                     audience,
+                    jkt,
                 };
                 Ok(self.issue(now, &grant, self.issue_refresh_tokens, false))
             }
@@ -606,10 +706,11 @@ impl FakeOAuth2 {
                     client_id,
                     scope,
                     audience,
+                    jkt,
                 };
                 Ok(self.issue(now, &grant, self.issue_refresh_tokens, self.id_tokens))
             }
-            _ => self.refresh_grant(&params, &client_id, scope, now),
+            _ => self.refresh_grant(&params, &client_id, scope, jkt, now),
         }
     }
 
@@ -740,6 +841,7 @@ impl FakeOAuth2 {
         params: &[(String, String)],
         client_id: &str,
         scope: Option<String>,
+        jkt: Option<String>,
         now: SystemTime,
     ) -> Reply {
         let token =
@@ -758,6 +860,13 @@ impl FakeOAuth2 {
         if grant.client_id != client_id {
             return Err(invalid_grant(
                 "the refresh token was issued to another client",
+            ));
+        }
+        // RFC 9449 §5: a refresh token issued with a proof is bound to its key.
+        if grant.jkt.is_some() && grant.jkt != jkt {
+            self.counters.dpop_refused += 1;
+            return Err(invalid_grant(
+                "the refresh token is bound to another DPoP key",
             ));
         }
         // RFC 6749 §6: a refresh may narrow the scope, never widen it.
@@ -803,11 +912,24 @@ impl FakeOAuth2 {
                 .client_id(&grant.client_id)
                 .scope(grant.scope.clone())
                 .audience(grant.audience.clone());
-        let mut access_token = self.access.mint(access_grant, self.jwt_tokens);
+        let mut access_token = match &grant.jkt {
+            // RFC 9449 §6.1: a JWT names the key it is bound to in `cnf.jkt`.
+            Some(jkt) if self.jwt_tokens => self
+                .access
+                .mint_jwt(access_grant, json!({ "cnf": { "jkt": jkt } })),
+            _ => self.access.mint(access_grant, self.jwt_tokens),
+        };
         if let Some(fixed) = &self.fixed_access_token {
             access_token = fixed.clone();
         }
-        let mut body = json!({ "access_token": access_token, "token_type": self.token_type });
+        let token_type = match &grant.jkt {
+            Some(jkt) => {
+                self.dpop_bound.insert(access_token.clone(), jkt.clone());
+                &self.dpop_token_type
+            }
+            None => &self.token_type,
+        };
+        let mut body = json!({ "access_token": access_token, "token_type": token_type });
         if !self.omit_expires_in {
             body["expires_in"] = if self.expires_in_as_string {
                 json!(self.lifetime_secs.to_string())
@@ -837,7 +959,52 @@ impl FakeOAuth2 {
             self.issued_id_tokens.push(id.clone());
             body["id_token"] = json!(id);
         }
-        Response::json(200, body).no_store()
+        let response = Response::json(200, body).no_store();
+        match &self.dpop_nonce {
+            Some(nonce) => response.header("DPoP-Nonce", nonce.clone()),
+            None => response,
+        }
+    }
+
+    /// A DPoP-bound token at the resource (RFC 9449 §7): `Authorization:
+    /// DPoP <token>` and a proof with `ath`, signed by the token's key.
+    /// Returns the token when it is a DPoP one.
+    fn check_dpop_resource(
+        &mut self,
+        req: &Request,
+        now: SystemTime,
+    ) -> Result<Option<String>, Response> {
+        let unauthorized = |why: String| {
+            Response::json(
+                401,
+                json!({ "error": "invalid_token", "error_description": why }),
+            )
+            .header("WWW-Authenticate", r#"DPoP algs="ES256""#)
+        };
+        let authorization = req.header("authorization").unwrap_or_default();
+        if let Some(token) = authorization.strip_prefix("Bearer ") {
+            if self.dpop_bound.contains_key(token) {
+                return Err(unauthorized(
+                    "a DPoP-bound token sent as a bearer token".into(),
+                ));
+            }
+            return Ok(None);
+        }
+        let Some(token) = authorization.strip_prefix("DPoP ") else {
+            return Ok(None);
+        };
+        let Some(jkt) = self.dpop_bound.get(token).cloned() else {
+            return Err(unauthorized("not a DPoP-bound token".into()));
+        };
+        let proof = self
+            .check_proof(req, now, Some(token))
+            .map_err(|r| unauthorized(String::from_utf8_lossy(&r.body).into_owned()))?;
+        if proof.jkt != jkt {
+            return Err(unauthorized(
+                "the proof is signed by another key than the token's".into(),
+            ));
+        }
+        Ok(Some(token.to_string()))
     }
 
     fn whoami(&mut self, req: &Request, now: SystemTime) -> Response {
@@ -845,7 +1012,23 @@ impl FakeOAuth2 {
             self.counters.whoami_rejected += 1;
             return Response::method_not_allowed(&req.method, "GET");
         }
-        let answer = require_bearer(req, &self.access, now).map(|grant| {
+        let dpop_token = match self.check_dpop_resource(req, now) {
+            Ok(token) => token,
+            Err(response) => {
+                self.counters.whoami_rejected += 1;
+                return response;
+            }
+        };
+        let grant = match &dpop_token {
+            Some(token) => self.access.check(token, now).map_err(|e| {
+                Response::json(
+                    401,
+                    json!({ "error": "invalid_token", "error_description": e.to_string() }),
+                )
+            }),
+            None => require_bearer(req, &self.access, now),
+        };
+        let answer = grant.map(|grant| {
             json!({
                 "ok": true,
                 "sub": grant.subject,
