@@ -166,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'authtool' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Ignore the cache: fetch a new token and do not store it')
+            [CompletionResult]::new('--id-token', '--id-token', [CompletionResultType]::ParameterName, 'Print the OpenID Connect ID token of the last login or refresh instead of the access token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

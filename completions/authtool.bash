@@ -179,7 +179,7 @@ _authtool() {
 
     case "${cmd}" in
         authtool)
-            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
+            opts="-p -v -h -V --config --profile --verbose --help --version token header login logout refresh status list inspect dpop-proof doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,7 +483,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__dpop__subcmd__proof)
-            opts="-p -v -h --method --url --nonce --min-ttl --no-cache --config --profile --verbose --help"
+            opts="-p -v -h --method --url --nonce --min-ttl --no-cache --id-token --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,7 +581,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --id-token --interactive --method --url --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,7 +619,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__help)
-            opts="token header login logout refresh status inspect doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
+            opts="token header login logout refresh status inspect dpop-proof doctor config git-credential docker-credential bazel-credential keyring setup exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1125,7 +1125,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --interactive --method --url --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -154,6 +154,7 @@ set edit:completion:arg-completer[authtool] = {|@words|
             cand -p 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --profile 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]'
             cand --no-cache 'Ignore the cache: fetch a new token and do not store it'
+            cand --id-token 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
             cand -v 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand --verbose 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
             cand -h 'Print help (see more with ''--help'')'
