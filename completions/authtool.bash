@@ -425,7 +425,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__docker__subcmd__credential)
-            opts="-p -v -h --config --profile --verbose --help"
+            opts="-p -v -h --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -477,7 +477,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__exec)
-            opts="-p -v -h --config --profile --verbose --help"
+            opts="-p -v -h --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,7 +503,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__git__subcmd__credential)
-            opts="-p -v -h --timeout --config --profile --verbose --help"
+            opts="-p -v -h --timeout --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,7 +533,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__header)
-            opts="-p -v -h --min-ttl --no-cache --id-token --config --profile --verbose --help"
+            opts="-p -v -h --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,7 +1055,7 @@ _authtool() {
             return 0
             ;;
         authtool__subcmd__token)
-            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --config --profile --verbose --help"
+            opts="-f -n -p -v -h --format --no-newline --min-ttl --no-cache --id-token --interactive --config --profile --verbose --help"
             if [[ ${cur} == -* ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

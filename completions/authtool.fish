@@ -65,6 +65,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand token" -s p -l profile
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s n -l no-newline -d 'Do not print the trailing newline (raw format)'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
+complete -c authtool -n "__fish_authtool_using_subcommand token" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l min-ttl -d 'The token must stay valid at least this long (e.g. 10m); renew otherwise' -r
@@ -72,6 +73,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand header" -l config -d '
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l no-cache -d 'Ignore the cache: fetch a new token and do not store it'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -l id-token -d 'Print the OpenID Connect ID token of the last login or refresh instead of the access token'
+complete -c authtool -n "__fish_authtool_using_subcommand header" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand header" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand login" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
@@ -140,10 +142,12 @@ complete -c authtool -n "__fish_authtool_using_subcommand config; and __fish_see
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l timeout -d 'Forget credentials stored by this call after DURATION (store mode)' -r
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand git-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand docker-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand bazel-credential" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
@@ -165,6 +169,7 @@ complete -c authtool -n "__fish_authtool_using_subcommand setup" -s v -l verbose
 complete -c authtool -n "__fish_authtool_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s p -l profile -d 'The profile to use [default: $AUTHTOOL_PROFILE, else default_profile, else the only one]' -r -f -a "(__fish_authtool_profiles)"
+complete -c authtool -n "__fish_authtool_using_subcommand exec" -l interactive -d 'Log in with a browser or device code if needed, even when stderr is not a terminal'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s v -l verbose -d 'Explain what happens on stderr (cache hits, renewals, requests); secrets are never shown'
 complete -c authtool -n "__fish_authtool_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authtool -n "__fish_authtool_using_subcommand completions" -l config -d 'The config file [default: $AUTHTOOL_CONFIG, else the platform config dir]' -r -F

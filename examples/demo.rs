@@ -6,7 +6,10 @@
 //! runs the real `authtool` binary the way a user would, printing each
 //! command and what it printed (tokens shortened to `eyJhbGciOi… (N chars)`).
 //! Each token is then used against the vendor's fake API with real
-//! `curl -K -`, so it never appears in an argument list. `status` ends it.
+//! `curl -K -`, so it never appears in an argument list. Then a person
+//! logs in with a browser against the real OpenID server of the tests
+//! (`oidc-provider`, when node and `tests/oidc/node_modules` are there), its
+//! `$BROWSER` a script that signs in and consents. `status` ends it.
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -44,6 +47,10 @@ fn demo() -> bool {
     // Refresh tokens go to the secret store: the file store keeps the demo
     // independent of a desktop keychain.
     env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    // The person of the browser login (`person_login`): a script.
+    let person_log = env.root().join("person.log");
+    env.set_env("BROWSER", oidc::browser())
+        .set_env("PERSON_LOG", person_log);
     env.write_config(&sandbox.config(""));
 
     println!("authtool demo: six fake vendor APIs on 127.0.0.1 and this temporary config:\n");
@@ -116,6 +123,8 @@ fn demo() -> bool {
     let c = sandbox.connect.counters();
     println!("Connect Enterprise: {} logins", c.logins);
 
+    ok &= person_login(&demo);
+
     println!("\n── every profile ──\n");
     ok &= demo
         .run(
@@ -130,6 +139,50 @@ fn demo() -> bool {
         println!("\ndemo: something did not work as expected (see above)");
     }
     ok
+}
+
+/// A browser login against the real OpenID server: `authtool login` opens
+/// `$BROWSER` (the person script), which signs in, consents and delivers
+/// the redirect to authtool's loopback listener; then the token is cached.
+fn person_login(demo: &Demo) -> bool {
+    println!("── a person logs in with a browser ──\n");
+    if !oidc::available() {
+        println!(
+            "  (skipped: needs node and tests/oidc/node_modules; run `npm ci` in tests/oidc)\n"
+        );
+        return true;
+    }
+    let op = oidc::OidcServer::start();
+    let profile = format!(
+        "\n[profiles.corp]\nprovider = \"oauth2\"\nissuer = \"{}\"\ngrant = \"authorization_code\"\n\
+         client_id = \"{}\"\nscope = \"openid offline_access\"\n",
+        op.issuer(),
+        oidc::NATIVE_CLIENT
+    );
+    let config = std::fs::read_to_string(demo.env.config_path()).unwrap_or_default();
+    demo.env.write_config(&format!("{config}{profile}"));
+    println!(
+        "oidc-provider (OpenID Certified) at {}, and this profile:\n",
+        op.issuer()
+    );
+    println!("{}", indent(profile.trim()));
+    let mut ok = demo
+        .run(
+            &["login", "-p", "corp"],
+            "$BROWSER is a script that signs in as alice and consents",
+        )
+        .success;
+    // What the browser went through (the script's log, without its query strings).
+    let walked = std::fs::read_to_string(demo.env.root().join("person.log")).unwrap_or_default();
+    for line in walked.lines() {
+        println!("  [browser] {}", shorten_tokens(line));
+    }
+    println!();
+    let before = op.log().len();
+    ok &= demo.run(&["token", "-p", "corp"], "cached").success;
+    let cached = op.log().len() - before;
+    println!("  ({cached} requests to the server for the cached call)\n");
+    ok & (cached == 0)
 }
 
 struct Demo<'a> {

@@ -79,7 +79,13 @@ impl Reply {
 
 /// Answers `op` with `input` (what Docker wrote on stdin; `list` reads
 /// none).
-pub fn serve(op: Operation, config: Option<&Config>, input: &[u8]) -> Result<Reply> {
+/// `interactive`: `--interactive` (see [`crate::session::may_ask`]).
+pub fn serve(
+    op: Operation,
+    config: Option<&Config>,
+    input: &[u8],
+    interactive: bool,
+) -> Result<Reply> {
     if op == Operation::List {
         return list(config);
     }
@@ -94,7 +100,7 @@ pub fn serve(op: Operation, config: Option<&Config>, input: &[u8]) -> Result<Rep
         return Err(Error::config("docker-credential: no server URL on stdin"));
     }
     if op == Operation::Get {
-        get(config, &kept, server)
+        get(config, &kept, server, interactive)
     } else {
         erase(config, &kept, server)
     }
@@ -149,10 +155,15 @@ fn answer(server: &str, username: &str, secret: &str) -> Result<Reply> {
     Ok(Reply::text(out))
 }
 
-fn get(config: Option<&Config>, kept: &Kept<Server>, server: &str) -> Result<Reply> {
+fn get(
+    config: Option<&Config>,
+    kept: &Kept<Server>,
+    server: &str,
+    interactive: bool,
+) -> Result<Reply> {
     if let Some(profile) = profile_for(config, server)? {
         debug!("docker-credential get: profile '{}'", profile.name);
-        let token = Session::new(&profile)?.token(&Want::default())?;
+        let token = Session::new(&profile)?.token(&Want::asking(interactive))?;
         let username = profile
             .common
             .docker_username

@@ -15,6 +15,14 @@ pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 /// The time limit of one OS keychain call (`5s` by default, `30s` when
 /// stdin is a terminal, where someone may be answering an unlock prompt).
 pub const KEYRING_TIMEOUT: &str = "AUTHTOOL_KEYRING_TIMEOUT";
+/// `1`: a person may answer a browser or device login started by `token`,
+/// `header`, `exec` or a credential helper; `0`: never (see
+/// `session::may_ask`).
+pub const INTERACTIVE: &str = "AUTHTOOL_INTERACTIVE";
+/// The browser a browser login starts (`:`-separated commands; `%s`: the URL).
+pub const BROWSER: &str = "BROWSER";
+/// Set by CI systems: nobody is there to answer a login.
+pub const CI: &str = "CI";
 /// `setup docker`: Docker's config directory (default `~/.docker`).
 pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";
 /// `setup pip`: pip's config file (default `~/.config/pip/pip.conf`).

@@ -69,18 +69,20 @@ impl Operation {
 
 /// Answers `request`: in profile mode when `-p` names a profile
 /// (`explicit`) or a profile's `urls` cover the request, else in store
-/// mode. `timeout` is `store`'s `--timeout`. Returns the answer's lines.
+/// mode. `timeout` is `store`'s `--timeout`; `interactive` its
+/// `--interactive` ([`crate::session::may_ask`]). Returns the answer's lines.
 pub fn serve(
     op: Operation,
     request: &Request,
     config: Option<&Config>,
     explicit: Option<&str>,
     timeout: Option<Duration>,
+    interactive: bool,
 ) -> Result<String> {
     if let Some(profile) = profile_for(config, explicit, request)? {
         debug!("git-credential {}: profile '{}'", op.name(), profile.name);
         return match op {
-            Operation::Get => profile_get(&profile, request),
+            Operation::Get => profile_get(&profile, request, interactive),
             Operation::Erase => profile_erase(&profile, request),
             Operation::Store => Ok(String::new()),
         };
@@ -223,9 +225,9 @@ fn profile_for(
     }
 }
 
-fn profile_get(profile: &Profile, r: &Request) -> Result<String> {
+fn profile_get(profile: &Profile, r: &Request, interactive: bool) -> Result<String> {
     let session = Session::new(profile)?;
-    let token = session.token(&Want::default())?;
+    let token = session.token(&Want::asking(interactive))?;
     let provider = profile.provider.provider();
     let presentation = provider.present(&token);
     let authorization = presentation

@@ -65,6 +65,8 @@ pub struct Want {
     pub no_cache: bool,
     /// Renew even if the cached token is fresh.
     pub force: bool,
+    /// A person may answer a browser or device login ([`may_ask`]).
+    pub interactive: bool,
     /// The ID token is what is served (`--id-token`): its own expiry
     /// decides; a token set without one is not renewed for it (renewing
     /// would not bring one; the caller says so).
@@ -72,6 +74,15 @@ pub struct Want {
 }
 
 impl Want {
+    /// The freshest cached token will do; a login may ask a person when
+    /// [`may_ask`] says so for `--interactive` = `flag`.
+    pub fn asking(flag: bool) -> Want {
+        Want {
+            interactive: may_ask(flag),
+            ..Want::default()
+        }
+    }
+
     /// Why `token` must be renewed for this request, or `None`.
     fn renewal_reason(
         &self,
@@ -85,6 +96,27 @@ impl Want {
         let id = token.id_token_set()?;
         renewal_reason(&id, margin, self.min_ttl, now).map(|why| format!("ID token {why}"))
     }
+}
+
+/// Whether a person can answer a browser or device login started by
+/// `token`, `header`, `exec` or a credential helper: `--interactive`
+/// (`flag`), else `AUTHTOOL_INTERACTIVE=1` (`0`: never), else never with
+/// `CI` set, else when stderr (where the URL or code is shown) is a
+/// terminal. `login` always may.
+pub fn may_ask(flag: bool) -> bool {
+    use std::io::IsTerminal;
+    if flag {
+        return true;
+    }
+    match std::env::var(crate::envvars::INTERACTIVE).ok().as_deref() {
+        Some("1") => return true,
+        Some("0") => return false,
+        _ => {}
+    }
+    if std::env::var_os(crate::envvars::CI).is_some() {
+        return false;
+    }
+    std::io::stderr().is_terminal()
 }
 
 /// One cache file: the token set and the identity it was issued for.
@@ -231,6 +263,10 @@ pub struct Session<'a> {
     /// The marker of a refresh in flight (see the module docs).
     pending_file: PathBuf,
     fingerprint: String,
+    /// authtool's cache directory (the provider may keep server metadata there).
+    cache_dir: PathBuf,
+    /// Whether a person may answer a login now (set per request).
+    may_ask: std::cell::Cell<bool>,
 }
 
 /// The engine reads the profile's secrets through the session.
@@ -242,7 +278,8 @@ impl SecretResolver for Session<'_> {
 
 impl<'a> Session<'a> {
     pub fn new(profile: &'a Profile) -> Result<Self> {
-        let dir = crate::config::cache_dir()?.join("tokens");
+        let cache_dir = crate::config::cache_dir()?;
+        let dir = cache_dir.join("tokens");
         let stem = file_stem(&profile.name);
         Ok(Session {
             profile,
@@ -252,6 +289,8 @@ impl<'a> Session<'a> {
             lock_file: dir.join(format!("{stem}.lock")),
             pending_file: dir.join(format!("{stem}.refreshing")),
             fingerprint: fingerprint(profile.provider.provider()),
+            cache_dir,
+            may_ask: std::cell::Cell::new(false),
         })
     }
 
@@ -272,12 +311,16 @@ impl<'a> Session<'a> {
             profile_name: &self.profile.name,
             http: &self.http,
             secrets: self,
+            cache_dir: &self.cache_dir,
+            may_ask: self.may_ask.get(),
+            secret_vars: self.profile.secret_env_vars().collect(),
         }
     }
 
     /// A valid token: from the cache when fresh enough, else renewed.
     pub fn token(&self, want: &Want) -> Result<TokenSet> {
         let name = &self.profile.name;
+        self.may_ask.set(want.interactive);
         if want.no_cache || self.profile.common.token_cache == TokenCache::None {
             debug!("profile '{name}': cache bypassed; logging in");
             let token = self.finish(self.provider().login(&self.ctx())?)?;
@@ -369,6 +412,7 @@ impl<'a> Session<'a> {
     /// caches the result, replacing the cached token and refresh token only
     /// once the login succeeded. For `login`: proves newly stored secrets.
     pub fn login(&self) -> Result<TokenSet> {
+        self.may_ask.set(true);
         let _lock = self.lock()?;
         debug!(
             "profile '{}': logging in at {}",
@@ -381,10 +425,12 @@ impl<'a> Session<'a> {
     }
 
     /// The per-profile renewal lock, waiting at most for one renewal (a
-    /// refresh and a login, each bounded by the timeout, plus the store).
+    /// refresh and a login, each bounded by the timeout, plus the store,
+    /// plus the time a person may take to answer a browser or device login).
     fn lock(&self) -> Result<fsutil::FileLock> {
-        let wait =
-            (self.profile.common.timeout.saturating_mul(2)).saturating_add(Duration::from_secs(5));
+        let wait = (self.profile.common.timeout.saturating_mul(2))
+            .saturating_add(Duration::from_secs(5))
+            .saturating_add(self.provider().person_wait());
         fsutil::lock(&self.lock_file, wait).map_err(|e| {
             // Only a wait that timed out is about another process.
             if e.kind != crate::Kind::Network {
@@ -857,10 +903,6 @@ impl<'a> Session<'a> {
     /// local logout. Returns what the server revoked.
     pub fn revoke(&self) -> Vec<&'static str> {
         let name = &self.profile.name;
-        let spec = self.provider().spec();
-        let Some(endpoint) = spec.revocation.as_ref().map(|r| r.endpoint.clone()) else {
-            return Vec::new();
-        };
         let token = match self
             .load()
             .and_then(|t| t.map(|t| self.with_refresh_token(t)).transpose())
@@ -875,6 +917,20 @@ impl<'a> Session<'a> {
                 return Vec::new();
             }
         };
+        let ctx = self.ctx();
+        let spec = match self.provider().revocation_spec(&ctx) {
+            Ok(spec) => spec,
+            Err(e) => {
+                crate::warn!(
+                    "profile '{name}': cannot find the revocation endpoint ({}); the tokens are forgotten here only",
+                    e.message
+                );
+                return Vec::new();
+            }
+        };
+        let Some(endpoint) = spec.revocation.as_ref().map(|r| r.endpoint.clone()) else {
+            return Vec::new();
+        };
         let mut revoked = Vec::new();
         let tokens = [
             (
@@ -887,7 +943,7 @@ impl<'a> Session<'a> {
         for (value, kind, what) in tokens {
             let Some(value) = value else { continue };
             debug!("profile '{name}': revoking the {what} at {endpoint}");
-            match crate::providers::engine::revoke(&spec, &self.ctx(), value, kind) {
+            match crate::providers::engine::revoke(&spec, &ctx, value, kind) {
                 Ok(_) => revoked.push(what),
                 Err(e) => {
                     crate::warn!(

@@ -11,7 +11,9 @@
 //! A test checks that every command line accepted here parses to the same
 //! value with clap.
 
-use super::{Cli, Command, FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use super::{
+    Cli, Command, FreshnessArgs, Global, HeaderArgs, InteractiveArg, ProfileArg, TokenArgs,
+};
 use crate::output::Format;
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
@@ -30,8 +32,8 @@ enum Sub {
 
 /// `token`/`header` with `-p/--profile`, `--config`, `-v/--verbose`, a
 /// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl`,
-/// `--no-cache` and `--id-token`, each at most once; `None` for anything
-/// else.
+/// `--no-cache`, `--interactive` and `--id-token`, each at most once;
+/// `None` for anything else.
 pub fn quick(args: &[OsString]) -> Option<Cli> {
     let mut global = Global::default();
     let mut sub = None;
@@ -39,6 +41,7 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
     let mut format = None;
     let mut no_newline = false;
     let mut fresh = FreshnessArgs::default();
+    let mut interactive = InteractiveArg::default();
     let mut verbose = false;
 
     let mut rest = args.iter().skip(1);
@@ -76,6 +79,9 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             "--no-cache" if sub.is_some() && !fresh.no_cache && inline.is_none() => {
                 fresh.no_cache = true;
             }
+            "--interactive" if sub.is_some() && !interactive.interactive && inline.is_none() => {
+                interactive.interactive = true;
+            }
             "--id-token" if sub.is_some() && !fresh.id_token && inline.is_none() => {
                 fresh.id_token = true;
             }
@@ -98,10 +104,12 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             format: format.unwrap_or_default(),
             no_newline,
             freshness: fresh,
+            interactive,
         }),
         Sub::Header => Command::Header(HeaderArgs {
             profile,
             freshness: fresh,
+            interactive,
         }),
     };
     Some(Cli { global, command })
@@ -143,6 +151,8 @@ mod tests {
             &["token", "-f", "curl", "--no-cache", "-v"],
             &["header", "-p", "prod"],
             &["header", "prod", "--min-ttl=90s"],
+            &["token", "-p", "corp", "--interactive"],
+            &["header", "--interactive", "corp"],
         ] {
             let fast = fast(words);
             assert!(fast.is_some(), "{words:?} should take the fast path");
@@ -170,6 +180,8 @@ mod tests {
             &["header", "-n"],
             &["header", "--format", "raw"],
             &["token", "--no-cache=true"],
+            &["token", "--interactive=yes"],
+            &["token", "--interactive", "--interactive"],
             &["prod", "token"],
         ] {
             assert_eq!(fast(words), None, "{words:?}");
@@ -198,6 +210,7 @@ mod tests {
             "--min-ttl",
             "5m",
             "--no-cache",
+            "--interactive",
             "--id-token",
             "--",
             "-",

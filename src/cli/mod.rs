@@ -157,6 +157,20 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+/// Whether a browser or device login may start (profiles whose `grant`
+/// a person answers).
+#[derive(Debug, Args, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InteractiveArg {
+    /// Log in with a browser or device code if needed, even when stderr is not a terminal
+    ///
+    /// Without it, a person is asked only when stderr is a terminal or
+    /// AUTHTOOL_INTERACTIVE=1 (never with AUTHTOOL_INTERACTIVE=0 or CI set);
+    /// otherwise such a login fails with exit 3 and a hint to run
+    /// `authtool login`.
+    #[arg(long)]
+    pub interactive: bool,
+}
+
 /// Options of `token` and `header` that decide which token is acceptable.
 #[derive(Debug, Args, Clone, Default)]
 pub struct FreshnessArgs {
@@ -192,6 +206,9 @@ pub struct TokenArgs {
 
     #[command(flatten)]
     pub freshness: FreshnessArgs,
+
+    #[command(flatten)]
+    pub interactive: InteractiveArg,
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +218,9 @@ pub struct HeaderArgs {
 
     #[command(flatten)]
     pub freshness: FreshnessArgs,
+
+    #[command(flatten)]
+    pub interactive: InteractiveArg,
 }
 
 #[derive(Debug, Args)]
@@ -291,6 +311,9 @@ pub struct GitCredentialArgs {
     /// Forget credentials stored by this call after DURATION (store mode)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+
+    #[command(flatten)]
+    pub interactive: InteractiveArg,
 }
 
 #[derive(Debug, Args)]
@@ -298,6 +321,9 @@ pub struct DockerCredentialArgs {
     /// get, store, erase or list (docker passes this)
     #[arg(value_name = "OPERATION")]
     pub operation: String,
+
+    #[command(flatten)]
+    pub interactive: InteractiveArg,
 }
 
 #[derive(Debug, Args)]
@@ -370,6 +396,9 @@ pub struct SetupArgs {
 pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+
+    #[command(flatten)]
+    pub interactive: InteractiveArg,
 
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]

@@ -14,7 +14,7 @@ pub fn run(g: &Global, args: &DockerCredentialArgs) -> Result<Outcome> {
         Operation::Store => read_stdin(RequestEnd::JsonValue)?,
         Operation::Get | Operation::Erase => read_stdin(RequestEnd::Line)?,
     };
-    let reply = dockercred::serve(op, config.as_ref(), &input)?;
+    let reply = dockercred::serve(op, config.as_ref(), &input, args.interactive.interactive)?;
     Ok(Outcome {
         stdout: reply.stdout.into_bytes(),
         code: reply.code,

@@ -33,7 +33,7 @@ pub fn run(g: &Global, args: &ExecArgs) -> Result<Outcome> {
             .hint("usage: authtool exec [PROFILE] -- CMD [ARGS…]"));
     };
     let (_config, profile) = load_profile(g, &args.profile)?;
-    let token = Session::new(&profile)?.token(&Want::default())?;
+    let token = Session::new(&profile)?.token(&Want::asking(args.interactive.interactive))?;
     let presentation = profile.provider.provider().present(&token);
     let vars = variables(&profile, &token, &presentation)?;
 

@@ -25,6 +25,7 @@ pub fn run(g: &Global, args: &GitCredentialArgs) -> Result<Outcome> {
         config.as_ref(),
         g.profile.as_deref(),
         args.timeout,
+        args.interactive.interactive,
     )?;
     Ok(Outcome::text(answer))
 }

@@ -19,7 +19,11 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
     let (_config, profile) = load_profile(g, &args.profile)?;
     let name = &profile.name;
     let wanted = stored_secrets(&profile);
-    let values = if wanted.is_empty() {
+    let person = profile.provider.provider().person_wait() > std::time::Duration::ZERO;
+    let values = if wanted.is_empty() && person {
+        // A person's login (browser or device): nothing to store first.
+        Vec::new()
+    } else if wanted.is_empty() {
         eprintln!(
             "authtool: profile '{name}' takes every secret from its config (NAME_env, NAME_command, NAME_file or inline); nothing to store"
         );
@@ -68,8 +72,13 @@ pub fn run(g: &Global, args: &LoginArgs) -> Result<Outcome> {
         Ok(token) => {
             say_stored();
             let now = timefmt::now();
+            let what = if person {
+                "logged in (the token expires"
+            } else {
+                "verified: the provider issued a token (expires"
+            };
             eprintln!(
-                "authtool: profile '{name}': verified: the provider issued a token (expires {})",
+                "authtool: profile '{name}': {what} {})",
                 timefmt::relative(token.expires_at.unwrap_or(now), now)
             );
             Ok(Outcome::default())

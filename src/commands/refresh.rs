@@ -11,7 +11,7 @@ pub fn run(g: &Global, args: &RefreshArgs) -> Result<Outcome> {
     let session = Session::new(&profile)?;
     let token = session.token(&Want {
         force: true,
-        ..Want::default()
+        ..Want::asking(false)
     })?;
     let now = timefmt::now();
     eprintln!(

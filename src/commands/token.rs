@@ -1,7 +1,7 @@
 //! `token` and `header`.
 
 use super::{Outcome, load_profile};
-use crate::cli::{FreshnessArgs, Global, HeaderArgs, ProfileArg, TokenArgs};
+use crate::cli::{FreshnessArgs, Global, HeaderArgs, InteractiveArg, ProfileArg, TokenArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, View};
 use crate::providers::TokenSet;
@@ -14,19 +14,28 @@ pub fn token(g: &Global, args: &TokenArgs) -> Result<Outcome> {
         g,
         &args.profile,
         &args.freshness,
+        args.interactive,
         args.format,
         !args.no_newline,
     )
 }
 
 pub fn header(g: &Global, args: &HeaderArgs) -> Result<Outcome> {
-    print(g, &args.profile, &args.freshness, Format::Header, true)
+    print(
+        g,
+        &args.profile,
+        &args.freshness,
+        args.interactive,
+        Format::Header,
+        true,
+    )
 }
 
 fn print(
     g: &Global,
     profile: &ProfileArg,
     fresh: &FreshnessArgs,
+    interactive: InteractiveArg,
     format: Format,
     newline: bool,
 ) -> Result<Outcome> {
@@ -44,6 +53,7 @@ fn print(
         min_ttl: fresh.min_ttl,
         no_cache: fresh.no_cache,
         force: false,
+        interactive: crate::session::may_ask(interactive.interactive),
         id_token: fresh.id_token,
     };
     let mut token = session.token(&want)?;

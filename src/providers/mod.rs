@@ -103,11 +103,22 @@ impl<F: Fn(SecretName) -> Result<Secret>> SecretResolver for F {
 }
 
 /// What the engine gets to do its job: the profile's name (for
-/// messages), HTTP, and the profile's secrets.
+/// messages), HTTP, the profile's secrets, where it may cache what it
+/// learns of a server, and whether a person may be asked.
 pub struct Ctx<'a> {
     pub profile_name: &'a str,
     pub http: &'a Http,
     pub secrets: &'a dyn SecretResolver,
+    /// authtool's cache directory (discovered server metadata lives under
+    /// it, written with [`crate::fsutil`]).
+    pub cache_dir: &'a std::path::Path,
+    /// Whether a person can answer a browser or device login now (`login`,
+    /// `--interactive`, `AUTHTOOL_INTERACTIVE=1`, a terminal; see
+    /// [`crate::session::may_ask`]).
+    pub may_ask: bool,
+    /// The environment variables the profile takes secrets from: removed
+    /// from the environment of every program authtool starts (a browser).
+    pub secret_vars: Vec<&'a str>,
 }
 
 impl Ctx<'_> {
@@ -140,24 +151,38 @@ pub trait Provider: std::fmt::Debug {
     fn present(&self, token: &TokenSet) -> Presentation {
         Presentation::bearer(token)
     }
-}
 
-impl dyn Provider + '_ {
-    /// Obtains a new token set with the long-lived credentials.
-    pub fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
+    /// Obtains a new token set with the long-lived credentials (or, for a
+    /// person's login, by asking them).
+    fn login(&self, ctx: &Ctx) -> Result<TokenSet> {
         engine::login(&self.spec(), ctx)
     }
 
     /// Renews with a refresh token. Providers without refresh tokens never
     /// return one from `login`, so this is not called for them.
-    pub fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
+    fn refresh(&self, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSet> {
         engine::refresh(&self.spec(), ctx, refresh_token)
+    }
+
+    /// The spec whose `revocation` request `logout` sends (RFC 7009):
+    /// for `oauth2`, with the discovered `revocation_endpoint` when
+    /// `revocation_url` is not set (a request to the discovery document
+    /// only when its metadata is not cached).
+    fn revocation_spec(&self, _ctx: &Ctx) -> Result<engine::Spec> {
+        Ok(self.spec())
     }
 
     /// Whether a refresh token dies on first use (then it is never sent
     /// twice, and never kept when the server omits a new one).
-    pub fn single_use_refresh(&self) -> bool {
+    fn single_use_refresh(&self) -> bool {
         self.spec().single_use_refresh
+    }
+
+    /// How long a login may wait for a person (a browser or device login),
+    /// beyond the requests themselves; processes waiting for the renewal
+    /// lock wait this much longer.
+    fn person_wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
     }
 }
 

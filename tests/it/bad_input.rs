@@ -71,7 +71,7 @@ fn broken_config_files_are_located_exit_2_errors() {
         (
             "an unknown key (a typo)",
             with("client_secrte = \"x\"\n"),
-            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': unknown field `client_secrte`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
+            "authtool: error: [ROOT]/config/authtool/config.toml:6: profile 'org': unknown field `client_secrte`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`\n\
              hint: fix the file, then check it with `authtool config check`\n",
         ),
         (

@@ -80,7 +80,7 @@ fn readme_quick_start_gets_a_token_with_the_generated_config() {
                 env.case(["config", "check"])
                     .run()
                     .success()
-                    .stdout("[ROOT]/config/authtool/config.toml: ok, 10 profiles: acme, ci-deploy, connect-dev, connect-prod, erp, lbm-prod, lrs, org, org-user, workload\n")
+                    .stdout("[ROOT]/config/authtool/config.toml: ok, 12 profiles: acme, ci-deploy, connect-dev, connect-prod, corp, corp-device, erp, lbm-prod, lrs, org, org-user, workload\n")
                     .stderr("");
             }
             "export ORG_CLIENT_SECRET=…" => {

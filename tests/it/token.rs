@@ -467,7 +467,7 @@ fn config_errors_name_file_line_profile_and_key() {
         .run()
         .code(2)
         .stdout("")
-        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': unknown field `clientid`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml:4: profile 'org': unknown field `clientid`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`\n\
              hint: fix the file, then check it with `authtool config check`\n");
 
     env.write_config("[profiles.org\nprovider = \"oauth2\"\n");
@@ -593,7 +593,7 @@ fn config_path_check_and_init() {
     env.case(["config", "check"])
         .run()
         .success()
-        .stdout("[ROOT]/config/authtool/config.toml: ok, 10 profiles: acme, ci-deploy, connect-dev, connect-prod, erp, lbm-prod, lrs, org, org-user, workload\n")
+        .stdout("[ROOT]/config/authtool/config.toml: ok, 12 profiles: acme, ci-deploy, connect-dev, connect-prod, corp, corp-device, erp, lbm-prod, lrs, org, org-user, workload\n")
         .stderr("");
     // init never overwrites without --force.
     env.case(["config", "init"])
@@ -613,7 +613,7 @@ fn config_path_check_and_init() {
         .run()
         .code(2)
         .stdout("")
-        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: profile 'x': key `.`: missing field `token_url`\n\
+        .stderr("authtool: error: [ROOT]/config/authtool/config.toml: profile 'x': key `.`: missing field `client_id`\n\
              hint: fix the file, then check it with `authtool config check`\n");
 }
 

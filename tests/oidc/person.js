@@ -91,7 +91,8 @@ async function follow(url, init, server) {
     if (new URL(next).origin !== server) {
       const answer = await fetch(next, { redirect: 'manual' });
       const body = await answer.text();
-      log(`delivered the redirect: ${answer.status} ${body.replace(/\s+/g, ' ').slice(0, 200)}`);
+      const text = body.replace(/<title>.*?<\/title>/s, '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+      log(`delivered the redirect to ${next.split('?')[0]}: ${answer.status} "${text.slice(0, 120)}"`);
       return { done: true, status: answer.status };
     }
     url = next;
@@ -120,6 +121,7 @@ async function interact(page, server) {
       const abort = target.replace(/\/?$/, '/abort');
       return follow(abort, {}, server);
     }
+    log(prompt === 'login' ? `the sign-in page: signing in as ${login}` : `the consent page: ${action === 'deny' ? 'refusing' : 'allowing'}`);
     if (prompt === 'login') {
       page = await follow(target, form({ prompt: 'login', login, password: 'any' }), server);
     } else if (prompt === 'consent') {

@@ -119,6 +119,38 @@ pub fn refresh(spec: &Spec, ctx: &Ctx, refresh_token: &Secret) -> Result<TokenSe
     }
 }
 
+/// A request sent once, its answer not yet read: for flows that look at
+/// an answer before the engine reads it as a token (the device flow's
+/// "authorization pending", the ID token's nonce).
+pub struct Sent {
+    pub response: crate::http::Response,
+    masks: request::Masks,
+}
+
+impl Sent {
+    /// Reads the answer to `request` as `spec` says.
+    pub fn read(&self, spec: &Spec, request: &RequestSpec, ctx: &Ctx) -> Result<TokenSet> {
+        let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
+        spec.response
+            .read(
+                &self.response,
+                &request.endpoint,
+                crate::timefmt::now(),
+                &hint,
+            )
+            .map_err(|e| self.masks.error(e))
+    }
+}
+
+/// Sends `request` once, its answer unread. `grant` is a single-use
+/// credential (an authorization code, a device code) that fills the
+/// request's `{refresh_token}` slot: like a refresh token, it is masked in
+/// anything shown and the request is never retried once sent.
+pub fn send(request: &RequestSpec, ctx: &Ctx, grant: Option<&Secret>) -> Result<Sent> {
+    let (response, masks) = request.send(ctx, grant)?;
+    Ok(Sent { response, masks })
+}
+
 fn run(
     spec: &Spec,
     request: &RequestSpec,

@@ -373,7 +373,7 @@ fn status_lists_every_profile_without_secrets() {
     table(&env, &["status"])
         .success()
         .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
-             broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
+             broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`\n\
              envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
              org  oauth2  client_secret: file, missing  none  no\n")
         .stderr("");
@@ -384,7 +384,7 @@ fn status_lists_every_profile_without_secrets() {
         table(&env, args)
             .success()
             .stdout("PROFILE  PROVIDER  SECRETS  TOKEN  REFRESH\n\
-                 broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`\n\
+                 broken  -  error: [ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`\n\
                  envy  oauth2  client_secret: env $ENVY_SECRET, missing  none  no\n\
                  org  oauth2  client_secret: file, present  expires in [DURATION]  yes\n")
             .stderr("")
@@ -402,7 +402,7 @@ fn status_lists_every_profile_without_secrets() {
   "config": "[ROOT]/config/authtool/config.toml",
   "profiles": [
     {
-      "error": "[ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`",
+      "error": "[ROOT]/config/authtool/config.toml:8: profile 'broken': unknown field `tokn_url`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`",
       "name": "broken",
       "provider": null,
       "refresh_token": false,
@@ -654,7 +654,7 @@ hint: see the FAIL lines above
         .stdout("")
         .stderr(r#"ok    config: [ROOT]/config/authtool/config.toml (1 profile)
       checking profile 'org' only, the one named
-FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `grant`, `client_auth`, `client_id`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`, `revocation_url`
+FAIL  profile 'org': [ROOT]/config/authtool/config.toml:3: profile 'org': unknown field `tokn_url`, expected one of `token_url`, `issuer`, `authorization_url`, `device_authorization_url`, `revocation_url`, `grant`, `client_auth`, `client_id`, `redirect_port`, `login_timeout`, `username`, `scope`, `audience`, `resource`, `extra`, `key_id`, `signing_alg`
       hint: fix the file, then check it with `authtool config check`
 authtool: error: doctor: 1 of 2 checks failed
 hint: see the FAIL lines above

@@ -18,7 +18,9 @@
 //! - [`oauth2`]: a strict RFC 6749 token server (`FakeOAuth2`).
 //! - [`oidc`]: the real OpenID Certified server (`oidc-provider` from npm,
 //!   `OidcServer`) and the person who answers its pages (`browser()`,
-//!   `confirm_device`).
+//!   `confirm_device`); [`oidc_fake`]: a strict fake for what the real one
+//!   cannot be made to do (`FakeOidc`: slow_down, expired_token, another
+//!   issuer, …) and a hostile `$BROWSER` (`browser_script`).
 //! - [`cmd`]: `TestEnv`, the hermetic environment for running `authtool`.
 //! - [`case`]: tests as transcripts: `env.case(args).stdin(..).run()` then
 //!   `.code(n).stdout(exact).stderr(exact)`, compared after filters (temp
@@ -52,6 +54,7 @@ pub mod lbm;
 pub mod lrs;
 pub mod oauth2;
 pub mod oidc;
+pub mod oidc_fake;
 pub mod primaerp;
 pub mod providers;
 pub mod proxy;

@@ -153,8 +153,20 @@ impl OidcServer {
     }
 
     /// The requests it answered so far (`METHOD PATH STATUS`), and its
-    /// warnings.
+    /// warnings. The server logs a request once its answer is sent, so the
+    /// log is read when it has been still for a moment: a client that got
+    /// its answer finds its request there.
     pub fn log(&self) -> Vec<String> {
+        let len = || self.log.lock().unwrap().len();
+        let mut seen = len();
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = len();
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
         self.log.lock().unwrap().clone()
     }
 
