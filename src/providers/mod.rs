@@ -172,16 +172,18 @@ pub trait Provider: std::fmt::Debug {
         engine::refresh(&self.spec(), ctx, refresh_token)
     }
 
+    /// The spec whose `revocation` request `logout` sends (RFC 7009):
+    /// for `oauth2`, with the discovered `revocation_endpoint` when
+    /// `revocation_url` is not set (a request to the discovery document
+    /// only when its metadata is not cached).
+    fn revocation_spec(&self, _ctx: &Ctx) -> Result<engine::Spec> {
+        Ok(self.spec())
+    }
+
     /// Whether a refresh token dies on first use (then it is never sent
     /// twice, and never kept when the server omits a new one).
     fn single_use_refresh(&self) -> bool {
         self.spec().single_use_refresh
-    }
-
-    /// The spec whose `revocation` request `logout` sends (RFC 7009); for
-    /// `oauth2` with the discovered endpoints.
-    fn revocation_spec(&self, _ctx: &Ctx) -> Result<engine::Spec> {
-        Ok(self.spec())
     }
 
     /// How long a login may wait for a person (a browser or device login),

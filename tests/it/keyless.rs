@@ -751,3 +751,33 @@ fn a_private_key_can_live_in_the_secret_store() {
         .stdout("")
         .stderr("authtool: error: profile 'org': no private_key is stored in the file secret store\nhint: run `authtool login org` to store it\nhint: or set `private_key_env = \"VARIABLE\"`, `private_key_command = \"…\"` or `private_key_file = \"PATH\"` in the profile\n");
 }
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_private_key_jwt_with_discovered_endpoints_and_revocation() {
+    let key = TestKey::p256();
+    let op = oidc::OidcServer::start_with(json!({
+        "extra_clients": [jwt_client("bot", &key, "ES256")],
+    }));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let path = env.write_file("keys/bot.pem", &key.pem);
+    env.write_config(&format!(
+        "[profiles.bot]\nprovider = \"oauth2\"\nissuer = \"{}\"\nclient_id = \"bot\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{}\"\n",
+        op.issuer(),
+        path.display()
+    ));
+    let token = env.case(["token"]).run().success().stderr("").line();
+    assert!(active(&op, &token), "{:?}", op.log());
+    // The revocation endpoint comes from the discovery document.
+    env.case(["logout"]).run().success().stdout("").stderr(
+        "authtool: profile 'bot': access token revoked at the server; cached token dropped\n",
+    );
+    assert!(!active(&op, &token));
+    assert_eq!(
+        op.requests("POST /token/revocation 200"),
+        1,
+        "{:?}",
+        op.log()
+    );
+}
