@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod scan;
+
 /// The example config written by `authtool config init`.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
 
@@ -290,6 +292,14 @@ pub struct Config {
     pub default_profile: Option<String>,
     defaults: CommonWire,
     raw: BTreeMap<String, toml::Table>,
+    /// Only the selected profile was parsed ([`Config::load_selected`]).
+    partial: bool,
+}
+
+/// `default_profile` alone, from the top of the file.
+#[derive(Deserialize)]
+struct RootWire {
+    default_profile: Option<String>,
 }
 
 /// The largest config file authtool reads.
@@ -298,6 +308,52 @@ const MAX_CONFIG: u64 = 1024 * 1024;
 impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
+        Self::parse(path, Self::read(path)?)
+    }
+
+    /// Reads the config file at `path` and selects a profile (as
+    /// [`Config::select`] does), parsing only what that profile needs
+    /// (`scan`): the cost of a call stays the same however many profiles
+    /// the file holds. Anything unusual, or any error, and the whole file
+    /// is parsed instead, so the result and every message are the same as
+    /// [`Config::load`] then [`Config::select`]. The returned config knows
+    /// only that profile: for commands that use one profile.
+    pub fn load_selected(path: &Path, explicit: Option<&str>) -> Result<(Config, String)> {
+        let source = Self::read(path)?;
+        if let Some(found) = Self::parse_selected(path, &source, explicit) {
+            return Ok(found);
+        }
+        let config = Self::parse(path, source)?;
+        let name = config.select(explicit)?;
+        Ok((config, name))
+    }
+
+    /// The quick half of [`Config::load_selected`]; `None`: parse it all.
+    fn parse_selected(
+        path: &Path,
+        source: &str,
+        explicit: Option<&str>,
+    ) -> Option<(Config, String)> {
+        let name = match Self::chosen(explicit) {
+            Some(name) => name,
+            None => {
+                toml::from_str::<RootWire>(scan::root(source)?)
+                    .ok()?
+                    .default_profile?
+            }
+        };
+        let part = scan::sections_for(source, &name)?;
+        let mut config = Self::parse(path, part).ok()?;
+        if !config.raw.contains_key(&name) {
+            return None;
+        }
+        config.source = source.to_string();
+        config.partial = true;
+        Some((config, name))
+    }
+
+    /// The text of the config file at `path`.
+    fn read(path: &Path) -> Result<String> {
         let bytes = match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
             Ok(Some(b)) => b,
             Ok(None) => {
@@ -321,7 +377,7 @@ impl Config {
             ))
             .hint("save the file as UTF-8")
         })?;
-        Self::parse(path, source)
+        Ok(source)
     }
 
     /// Parses config text; `path` is used in messages.
@@ -356,6 +412,7 @@ impl Config {
             default_profile: wire.default_profile,
             defaults,
             raw: wire.profiles,
+            partial: false,
         })
     }
 
@@ -367,19 +424,14 @@ impl Config {
 
     /// The profile names, sorted.
     pub fn profile_names(&self) -> Vec<String> {
+        debug_assert!(!self.partial, "a partial config knows only one profile");
         self.raw.keys().cloned().collect()
     }
 
     /// Chooses the profile: explicit name (flag or positional), then
     /// `$AUTHTOOL_PROFILE`, then `default_profile`, then the only one.
     pub fn select(&self, explicit: Option<&str>) -> Result<String> {
-        let env = std::env::var(envvars::PROFILE)
-            .ok()
-            .filter(|s| !s.is_empty());
-        let chosen = explicit
-            .map(str::to_string)
-            .or(env)
-            .or_else(|| self.default_profile.clone());
+        let chosen = Self::chosen(explicit).or_else(|| self.default_profile.clone());
         if let Some(name) = chosen {
             if self.raw.contains_key(&name) {
                 return Ok(name);
@@ -401,6 +453,15 @@ impl Config {
                 )),
             ),
         }
+    }
+
+    /// The profile named on the command line, else by `$AUTHTOOL_PROFILE`.
+    fn chosen(explicit: Option<&str>) -> Option<String> {
+        explicit.map(str::to_string).or_else(|| {
+            std::env::var(envvars::PROFILE)
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
     }
 
     fn unknown_profile(&self, name: &str) -> Error {

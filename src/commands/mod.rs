@@ -166,11 +166,11 @@ pub fn explicit_profile<'a>(g: &'a Global, positional: &'a ProfileArg) -> Result
     }
 }
 
-/// Loads the config and validates the selected profile.
+/// Loads the config and validates the selected profile; the config knows
+/// only that profile ([`Config::load_selected`]).
 pub fn load_profile(g: &Global, positional: &ProfileArg) -> Result<(Config, Profile)> {
     let explicit = explicit_profile(g, positional)?;
-    let config = load_config(g)?;
-    let name = config.select(explicit)?;
+    let (config, name) = Config::load_selected(&config_path(g.config.as_deref())?, explicit)?;
     let profile = config.profile(&name)?;
     Ok((config, profile))
 }
