@@ -292,7 +292,7 @@ pub struct Config {
     pub default_profile: Option<String>,
     defaults: CommonWire,
     raw: BTreeMap<String, toml::Table>,
-    /// Only the selected profile was parsed ([`Config::load_selected`]).
+    /// Only the selected profile was parsed ([`Config::load_profile`]).
     partial: bool,
 }
 
@@ -308,32 +308,55 @@ const MAX_CONFIG: u64 = 1024 * 1024;
 impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        Self::parse(path, Self::read(path)?)
+        Self::parse(path, Self::text(path, Self::read(path)?)?)
     }
 
-    /// Reads the config file at `path` and selects a profile (as
-    /// [`Config::select`] does), parsing only what that profile needs
-    /// (`scan`): the cost of a call stays the same however many profiles
-    /// the file holds. Anything unusual, or any error, and the whole file
-    /// is parsed instead, so the result and every message are the same as
-    /// [`Config::load`] then [`Config::select`]. The returned config knows
-    /// only that profile: for commands that use one profile.
-    pub fn load_selected(path: &Path, explicit: Option<&str>) -> Result<(Config, String)> {
-        let source = Self::read(path)?;
-        if let Some(found) = Self::parse_selected(path, &source, explicit) {
+    /// Reads the config file at `path`, selects a profile (as
+    /// [`Config::select`] does) and validates it, parsing only what that
+    /// profile needs (`scan`): the cost of a call stays the same however
+    /// many profiles the file holds. Anything unusual, or any error, and the
+    /// whole file is read as [`Config::load`] does, so the result and every
+    /// message are the same. The returned config knows only that profile:
+    /// for commands that use one profile.
+    pub fn load_profile(path: &Path, explicit: Option<&str>) -> Result<(Config, Profile)> {
+        let bytes = Self::read(path)?;
+        if let Some(found) = Self::parse_selected(path, &bytes, explicit) {
             return Ok(found);
         }
-        let config = Self::parse(path, source)?;
+        let config = Self::parse(path, Self::text(path, bytes)?)?;
         let name = config.select(explicit)?;
-        Ok((config, name))
+        let profile = config.profile(&name)?;
+        Ok((config, profile))
     }
 
-    /// The quick half of [`Config::load_selected`]; `None`: parse it all.
+    /// Reads the config file at `path` as far as matching a URL against
+    /// the profiles' `urls` needs ([`Config::profile_for_url`]): the tables
+    /// of the profiles that mention `urls`, and what every profile shares
+    /// (`scan`); anything unusual, and the whole file is parsed. The
+    /// returned config knows only those profiles: for git's and Docker's
+    /// credential helpers.
+    pub fn load_for_urls(path: &Path) -> Result<Config> {
+        Self::parse_for_urls(path, Self::text(path, Self::read(path)?)?)
+    }
+
+    /// The parsing half of [`Config::load_for_urls`].
+    fn parse_for_urls(path: &Path, source: String) -> Result<Config> {
+        if let Some(part) = scan::sections_for_urls(source.as_bytes())
+            && let Ok(mut config) = Self::parse(path, part)
+        {
+            // The whole text, so that messages name the right lines.
+            config.source = source;
+            return Ok(config);
+        }
+        Self::parse(path, source)
+    }
+
+    /// The quick half of [`Config::load_profile`]; `None`: do it all.
     fn parse_selected(
         path: &Path,
-        source: &str,
+        source: &[u8],
         explicit: Option<&str>,
-    ) -> Option<(Config, String)> {
+    ) -> Option<(Config, Profile)> {
         let name = match Self::chosen(explicit) {
             Some(name) => name,
             None => {
@@ -342,42 +365,42 @@ impl Config {
                     .default_profile?
             }
         };
-        let part = scan::sections_for(source, &name)?;
-        let mut config = Self::parse(path, part).ok()?;
+        let mut config = Self::parse(path, scan::sections_for(source, &name)?).ok()?;
         if !config.raw.contains_key(&name) {
             return None;
         }
-        config.source = source.to_string();
         config.partial = true;
-        Some((config, name))
+        let profile = config.profile(&name).ok()?;
+        Some((config, profile))
     }
 
-    /// The text of the config file at `path`.
-    fn read(path: &Path) -> Result<String> {
-        let bytes = match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
-            Ok(Some(b)) => b,
-            Ok(None) => {
-                return Err(Error::config(format!(
-                    "config file {} does not exist",
-                    path.display()
-                ))
-                .hint("run `authtool config init` to write an example config there, then edit it")
-                .hint(format!(
-                    "or point --config / ${} at your config file",
-                    envvars::CONFIG
-                )));
-            }
-            Err(e) => return Err(e),
-        };
-        let source = String::from_utf8(bytes).map_err(|e| {
+    /// The bytes of the config file at `path`.
+    fn read(path: &Path) -> Result<Vec<u8>> {
+        match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(Error::config(format!(
+                "config file {} does not exist",
+                path.display()
+            ))
+            .hint("run `authtool config init` to write an example config there, then edit it")
+            .hint(format!(
+                "or point --config / ${} at your config file",
+                envvars::CONFIG
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `bytes` as text: the config file must be UTF-8.
+    fn text(path: &Path, bytes: Vec<u8>) -> Result<String> {
+        String::from_utf8(bytes).map_err(|e| {
             Error::config(format!(
                 "{}: the config file is not valid UTF-8 (invalid byte at offset {})",
                 path.display(),
                 e.utf8_error().valid_up_to()
             ))
             .hint("save the file as UTF-8")
-        })?;
-        Ok(source)
+        })
     }
 
     /// Parses config text; `path` is used in messages.

@@ -31,108 +31,180 @@
 
 /// The sections of `source` that profile `name` needs, in their order, as
 /// one TOML document; `None` when in doubt.
-pub fn sections_for(source: &str, name: &str) -> Option<String> {
-    let mut out = String::new();
-    for (path, range) in sections(source)? {
-        let keep = match path.as_slice() {
-            [] => true,
-            [first, ..] if first == "defaults" => true,
-            [first] if first == "profiles" => true,
-            [first, profile, ..] if first == "profiles" => profile == name,
-            _ => return None,
+pub fn sections_for(source: &[u8], name: &str) -> Option<String> {
+    let mut out = Vec::new();
+    let mut keep_root = |header: Option<Header>, text: &[u8]| -> Option<()> {
+        let keep = match header {
+            None => true,
+            Some(h) => match (h.first, h.parts) {
+                (b"defaults", _) => true,
+                (b"profiles", 1) => true,
+                (b"profiles", _) => h.second == name.as_bytes(),
+                _ => return None,
+            },
         };
         if keep {
-            out.push_str(&source[range]);
-            if !out.ends_with('\n') {
-                out.push('\n');
+            out.extend_from_slice(text);
+            if out.last().is_some_and(|b| *b != b'\n') {
+                out.push(b'\n');
             }
         }
-    }
-    Some(out)
+        Some(())
+    };
+    each_section(source, &mut keep_root)?;
+    String::from_utf8(out).ok()
+}
+
+/// The sections of `source` that matching a URL against every profile's
+/// `urls` needs: the top of the file, `[defaults]`, `[profiles]` and the
+/// tables of each profile whose own tables mention `urls`; a profile that
+/// never mentions it has none and cannot match. `None` when in doubt, and
+/// when `urls` appears outside a profile's own tables (`[defaults]` gives
+/// it to every profile; dotted keys may give it to any).
+pub fn sections_for_urls(source: &[u8]) -> Option<String> {
+    let mentions = |text: &[u8]| memchr::memmem::find(text, b"urls").is_some();
+    let mut with_urls: Vec<&[u8]> = Vec::new();
+    each_section(source, &mut |header, text| {
+        match header {
+            Some(h) if h.first == b"profiles" && h.parts > 1 => {
+                if mentions(text) && !with_urls.contains(&h.second) {
+                    with_urls.push(h.second);
+                }
+            }
+            _ => {
+                if mentions(text) {
+                    return None;
+                }
+            }
+        }
+        Some(())
+    })?;
+    let mut out = Vec::new();
+    each_section(source, &mut |header, text| {
+        let keep = match header {
+            Some(h) if h.first == b"profiles" && h.parts > 1 => with_urls.contains(&h.second),
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(text);
+            if out.last().is_some_and(|b| *b != b'\n') {
+                out.push(b'\n');
+            }
+        }
+        Some(())
+    })?;
+    String::from_utf8(out).ok()
 }
 
 /// The top of the file, before the first table header; `None` when in
 /// doubt.
-pub fn root(source: &str) -> Option<&str> {
-    sections(source)?
-        .into_iter()
-        .next()
-        .map(|(_, range)| &source[range])
+pub fn root(source: &[u8]) -> Option<&str> {
+    let mut root = None;
+    each_section(source, &mut |header, text| {
+        if header.is_none() {
+            root = Some(text);
+        }
+        Some(())
+    })?;
+    std::str::from_utf8(root?).ok()
 }
 
-/// Every section: its header's key path (empty for the top of the file)
-/// and its text, header line included.
-fn sections(source: &str) -> Option<Vec<(Vec<String>, std::ops::Range<usize>)>> {
-    if source.contains("\"\"\"") || source.contains("'''") {
+/// A plain table header: how many keys its path has, and the first two.
+#[derive(Clone, Copy)]
+struct Header<'a> {
+    parts: usize,
+    first: &'a [u8],
+    second: &'a [u8],
+}
+
+/// Calls `each` with every section: its header (`None` for the top of the
+/// file) and its text, header line included; `None` when in doubt.
+fn each_section<'a>(
+    source: &'a [u8],
+    each: &mut dyn FnMut(Option<Header<'a>>, &'a [u8]) -> Option<()>,
+) -> Option<()> {
+    if memchr::memmem::find(source, b"\"\"\"").is_some()
+        || memchr::memmem::find(source, b"\'\'\'").is_some()
+    {
         return None;
     }
-    let bytes = source.as_bytes();
-    let mut found = Vec::new();
-    let mut path = Vec::new();
+    let mut header = None;
     let mut start = 0;
     let mut at = 0;
-    while let Some(i) = source[at..].find('[') {
+    while let Some(i) = memchr::memchr(b'[', &source[at..]) {
         let i = at + i;
         at = i + 1;
         // Only a `[` that starts its line (after blanks) opens a header.
-        let line_start = source[..i].rfind('\n').map_or(0, |n| n + 1);
-        if !bytes[line_start..i]
+        let line_start = memchr::memrchr(b'\n', &source[..i]).map_or(0, |n| n + 1);
+        if !source[line_start..i]
             .iter()
             .all(|&b| b == b' ' || b == b'\t')
         {
             continue;
         }
-        let line_end = source[i..].find('\n').map_or(source.len(), |n| i + n);
-        let header = header_path(&source[i..line_end])?;
-        found.push((std::mem::replace(&mut path, header), start..line_start));
+        let line_end = memchr::memchr(b'\n', &source[i..]).map_or(source.len(), |n| i + n);
+        let next = header_path(&source[i..line_end])?;
+        each(header.replace(next), &source[start..line_start])?;
         start = line_start;
         at = line_end;
     }
-    found.push((path, start..source.len()));
-    Some(found)
+    each(header, &source[start..])
 }
 
 /// The key path of a plain table header line (`[profiles."a b".login]  #
 /// note`), or `None`.
-fn header_path(line: &str) -> Option<Vec<String>> {
-    let mut rest = line.strip_prefix('[')?;
-    if rest.starts_with('[') {
+fn header_path(line: &[u8]) -> Option<Header<'_>> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let skip_blanks = |s: &[u8]| -> usize { s.iter().take_while(|b| blank(b)).count() };
+    let mut rest = line.strip_prefix(b"[")?;
+    if rest.first() == Some(&b'[') {
         return None;
     }
-    let mut path = Vec::new();
+    let mut header = Header {
+        parts: 0,
+        first: b"",
+        second: b"",
+    };
     loop {
-        rest = rest.trim_start_matches([' ', '\t']);
-        let (key, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            let key = &quoted[..end];
-            if key.contains('\\') {
-                return None;
+        rest = &rest[skip_blanks(rest)..];
+        let (key, after) = match rest.first()? {
+            quote @ (b'"' | b'\'') => {
+                let end = memchr::memchr(*quote, &rest[1..])?;
+                let key = &rest[1..1 + end];
+                if *quote == b'"' && key.contains(&b'\\') {
+                    return None;
+                }
+                (key, &rest[end + 2..])
             }
-            (key, &quoted[end + 1..])
-        } else if let Some(quoted) = rest.strip_prefix('\'') {
-            let end = quoted.find('\'')?;
-            (&quoted[..end], &quoted[end + 1..])
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .unwrap_or(rest.len());
-            if end == 0 {
-                return None;
+            _ => {
+                let end = rest
+                    .iter()
+                    .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+                    .unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                (&rest[..end], &rest[end..])
             }
-            (&rest[..end], &rest[end..])
         };
-        if key.chars().any(char::is_control) {
+        if key.iter().any(|&c| c < 0x20 || c == 0x7f) {
             return None;
         }
-        path.push(key.to_string());
-        rest = after.trim_start_matches([' ', '\t']);
-        if let Some(after) = rest.strip_prefix('.') {
+        match header.parts {
+            0 => header.first = key,
+            1 => header.second = key,
+            _ => {}
+        }
+        header.parts += 1;
+        rest = &after[skip_blanks(after)..];
+        if let Some(after) = rest.strip_prefix(b".") {
             rest = after;
             continue;
         }
-        let after = rest.strip_prefix(']')?;
-        let after = after.trim_start_matches([' ', '\t']).trim_end_matches('\r');
-        return (after.is_empty() || after.starts_with('#')).then_some(path);
+        let after = rest.strip_prefix(b"]")?;
+        let after = &after[skip_blanks(after)..];
+        let after = after.strip_suffix(b"\r").unwrap_or(after);
+        return (after.is_empty() || after.starts_with(b"#")).then_some(header);
     }
 }
 
@@ -140,14 +212,28 @@ fn header_path(line: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
 
+    /// A header's key count and first two keys, as text.
+    fn path(line: &str) -> Option<(usize, String, String)> {
+        header_path(line.as_bytes()).map(|h| {
+            (
+                h.parts,
+                String::from_utf8_lossy(h.first).into_owned(),
+                String::from_utf8_lossy(h.second).into_owned(),
+            )
+        })
+    }
+
     #[test]
     fn headers() {
-        let p = |l: &str| header_path(l);
-        assert_eq!(p("[profiles.a]"), Some(vec!["profiles".into(), "a".into()]));
         assert_eq!(
-            p("[ profiles . \"a.b\" . 'c' ]  # x\r"),
-            Some(vec!["profiles".into(), "a.b".into(), "c".into()])
+            path("[profiles.a]"),
+            Some((2, "profiles".into(), "a".into()))
         );
+        assert_eq!(
+            path("[ profiles . \"a.b\" . 'c' ]  # x\r"),
+            Some((3, "profiles".into(), "a.b".into()))
+        );
+        assert_eq!(path("[defaults]"), Some((1, "defaults".into(), "".into())));
         for bad in [
             "[[profiles.a]]",
             "[profiles.\"a\\u0041\"]",
@@ -157,24 +243,26 @@ mod tests {
             "[1, 2]",
             "[profiles.a",
             "[profiles.é]",
+            "[profiles.\"a\u{1}\"]",
         ] {
-            assert_eq!(p(bad), None, "{bad}");
+            assert_eq!(path(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn keeps_what_the_profile_needs() {
         let src = "default_profile = \"b\"\n[defaults]\ntimeout = 1\n[profiles.a]\nx = 1\n[profiles.b]\ny = 2\n  [profiles.b.login]\nz = [\n  1,\n]\n[profiles.c]\n";
+        let src = src.as_bytes();
         assert_eq!(
             sections_for(src, "b").unwrap(),
             "default_profile = \"b\"\n[defaults]\ntimeout = 1\n[profiles.b]\ny = 2\n  [profiles.b.login]\nz = [\n  1,\n]\n"
         );
         assert_eq!(root(src), Some("default_profile = \"b\"\n"));
         assert_eq!(
-            sections_for("x = \"\"\"\n[profiles.a]\n\"\"\"\n", "a"),
+            sections_for(b"x = \"\"\"\n[profiles.a]\n\"\"\"\n", "a"),
             None
         );
-        assert_eq!(sections_for("[other]\n", "a"), None);
+        assert_eq!(sections_for(b"[other]\n", "a"), None);
     }
 
     /// A small deterministic generator (xorshift).
@@ -315,14 +403,12 @@ mod tests {
         Some(format!("{:?}", result.map_err(|e| (e.message, e.hints))))
     }
 
-    /// What the quick selection makes of it, when it is sure.
+    /// What the quick selection makes of it, when it is sure (an invalid
+    /// profile is never its answer: the full parse words the error).
     fn quick(source: &str, name: Option<&str>) -> Option<String> {
         let path = std::path::Path::new("/c.toml");
-        let (config, n) = crate::config::Config::parse_selected(path, source, name)?;
-        Some(format!(
-            "{:?}",
-            config.profile(&n).map_err(|e| (e.message, e.hints))
-        ))
+        let (_, profile) = crate::config::Config::parse_selected(path, source.as_bytes(), name)?;
+        Some(format!("{:?}", Ok::<_, ()>(profile)))
     }
 
     /// Generated configs: wherever the quick selection answers, it answers
@@ -334,7 +420,7 @@ mod tests {
     /// tables are read the same.)
     #[test]
     fn agrees_with_the_full_parse() {
-        let (mut quick_answers, mut with_junk) = (0, 0);
+        let (mut quick_answers, mut with_junk, mut url_answers) = (0, 0, 0);
         for seed in 1..1500u64 {
             let start = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
             let source = config(&mut Rng(start), None);
@@ -343,6 +429,21 @@ mod tests {
                     quick_answers += 1;
                     assert_eq!(q, f, "{name:?} in\n{source}");
                 }
+            }
+            // Which profile serves a URL: the same with only the profiles
+            // that mention `urls`, whenever the whole file validates.
+            let path = std::path::Path::new("/c.toml");
+            let target = crate::urlmatch::Target::parse("https://git.example.com/x.git").unwrap();
+            let shown = |c: crate::error::Result<crate::config::Config>| {
+                c.and_then(|c| c.profile_for_url(&target))
+                    .map(|p| p.map(|p| format!("{p:?}")))
+                    .map_err(|e| e.message)
+            };
+            let full_urls = shown(crate::config::Config::parse(path, source.clone()));
+            if full_urls.is_ok() {
+                url_answers += 1;
+                let part = shown(crate::config::Config::parse_for_urls(path, source.clone()));
+                assert_eq!(part, full_urls, "{source}");
             }
             // The same file with a broken line in one profile's tables.
             let junk = NAMES[(seed % NAMES.len() as u64) as usize];
@@ -356,7 +457,31 @@ mod tests {
             }
         }
         // The generator must exercise the quick path, not only the doubts.
+        assert!(url_answers > 300, "{url_answers}");
         assert!(quick_answers > 3000, "{quick_answers}");
         assert!(with_junk > 2000, "{with_junk}");
+    }
+}
+
+#[cfg(test)]
+mod big {
+    /// A config of a thousand profiles takes the quick path.
+    #[test]
+    fn a_thousand_profiles_take_the_quick_path() {
+        let mut text = String::from("[defaults]\ntimeout = \"30s\"\n");
+        for i in 0..1000 {
+            if i == 500 {
+                text.push_str("\n[profiles.bench]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:1/t\"\nclient_id = \"c\"\nurls = [\"https://bench.example.com/\"]\n");
+            }
+            text.push_str(&format!("\n# Team {i}'s API.\n[profiles.team-{i}]\nprovider = \"oauth2\"\ntoken_url = \"https://auth{i}.example.com/oauth2/token\"\nclient_id = \"team-{i}-client\"\nclient_secret_env = \"TEAM_{i}_SECRET\"\nscope = \"api.read api.write\"\ntimeout = \"20s\"\n"));
+        }
+        let part = super::sections_for(text.as_bytes(), "bench").unwrap();
+        assert!(part.len() < 300, "{part}");
+        let found = crate::config::Config::parse_selected(
+            std::path::Path::new("c"),
+            text.as_bytes(),
+            Some("bench"),
+        );
+        assert!(found.is_some());
     }
 }
