@@ -248,20 +248,24 @@ impl Http {
         if route != Route::Proxied {
             builder = builder.no_proxy();
         }
-        if route == Route::Plain {
-            // Never used for https: trust nothing rather than load the
-            // system's roots.
-            builder = builder.tls_certs_only(Vec::new());
-        } else if let Some(ca) = &self.ca_file {
+        let mut certs = Vec::new();
+        if let Some(ca) = &self.ca_file {
             // reqwest's own words for a malformed PEM section, as when it
-            // parsed the file itself.
-            let certs = trust::ca_certificates(ca, |_| "builder error".to_string())?
+            // parsed the file itself. Checked on every route: a broken
+            // ca_file is an error even where plain http does not need it.
+            certs = trust::ca_certificates(ca, |_| "builder error".to_string())?
                 .into_iter()
                 .map(|der| reqwest::Certificate::from_der(&der))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| trust::not_pem(ca, e))?;
-            builder = builder.tls_certs_merge(certs);
         }
+        builder = if route == Route::Plain {
+            // Never used for https: trust nothing rather than load the
+            // system's roots.
+            builder.tls_certs_only(Vec::new())
+        } else {
+            builder.tls_certs_merge(certs)
+        };
         let client = builder
             .build()
             .map_err(|e| Error::network(format!("cannot set up HTTPS: {}", chain(&e))))?;
