@@ -1,5 +1,6 @@
-//! The performance benchmark (issue 7). Run it with `benches/run.sh`, which
-//! installs the tools, builds release and calls this with `--bench`.
+//! The performance benchmark (issues 7 and 16). Run it with
+//! `benches/run.sh`, which installs the tools, builds release and calls
+//! this with `--bench`.
 //!
 //! Everything runs against the loopback fake OAuth2 server from the shared
 //! test support, in a hermetic `TestEnv` (temp `HOME`, XDG dirs, config),
@@ -7,16 +8,20 @@
 //! commands of a group alternate round by round (hyperfine runs one command
 //! at a time within a round), and the medians pool every round.
 //!
-//! - cached path: `authtool token` vs `bench-reference` (benches/reference.rs)
-//!   vs `gh auth token` (a temporary `GH_CONFIG_DIR` holding a token);
+//! - cached path: `authtool token` vs `cat` of its cache file, vs a static
+//!   C program that reads the same two files (benches/floor.c), vs
+//!   `bench-reference` (benches/reference.rs) and `gh auth token`;
+//! - config size: the cached `token` with 1, 50, 200 and 1,000 profiles;
+//! - the other hot paths: `git-credential get`, `docker-credential get` and
+//!   `exec` against `token` (a request on stdin: the driver's own
+//!   interleaved runner, one run of each command in turn);
 //! - cold path: `authtool token --no-cache` vs `curl` making the same
-//!   token request to the same server;
-//! - DPoP: a cached `header --method --url` of a `dpop = true` profile (a
-//!   key read from the secret store and a signature per call) vs a cached
-//!   bearer `header`;
-//! - 200 concurrent calls on an expired token: per-call p50/p99, and
-//!   exactly one renewal request (the fake's counters);
-//! - peak RSS of the cached path (`/usr/bin/time -v`) and the binary size.
+//!   token request to the same server, and which trust-store files it
+//!   opens (`strace`);
+//! - renewal storms: 100 and 500 processes on an expired token vs on a
+//!   valid one, the server taking 300 ms to answer; exactly one token
+//!   request, one token printed;
+//! - peak RSS (`/usr/bin/time -v`) and the binary size.
 //!
 //! The results (`perf_report.rs`) replace the part of `docs/performance.md`
 //! between the `bench:begin` / `bench:end` markers; the rest of the file is
@@ -35,10 +40,11 @@
 //!
 //! Settings (environment): `AUTHTOOL_BENCH_ROUNDS` (5),
 //! `AUTHTOOL_BENCH_RUNS` (runs per command per round, 100),
-//! `AUTHTOOL_BENCH_CONCURRENCY` (200), `AUTHTOOL_BENCH_OUT` (the markdown
-//! file), `AUTHTOOL_BENCH_BIN` (the authtool binary to measure),
-//! `AUTHTOOL_BENCH_MAX_LOAD` (wait, at most `AUTHTOOL_BENCH_WAIT_SECS`,
-//! until the 1-minute load average is below this).
+//! `AUTHTOOL_BENCH_STORMS` (the storm sizes, `100,500`),
+//! `AUTHTOOL_BENCH_OUT` (the markdown file), `AUTHTOOL_BENCH_BIN` (the
+//! authtool binary to measure), `AUTHTOOL_BENCH_MAX_LOAD` (wait, at most
+//! `AUTHTOOL_BENCH_WAIT_SECS`, until the 1-minute load average is below
+//! this).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -46,7 +52,7 @@ mod support;
 #[path = "perf_report.rs"]
 mod report;
 
-use report::{Burst, Report, Sample, utc_now, write_section};
+use report::{Burst, Report, Sample, Storm, utc_now, write_section};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output, Stdio};
 use std::sync::{Arc, Barrier};
@@ -54,15 +60,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{FakeOAuth2, FakeServer, TestEnv, find_authtool_bin, transcript};
 
 const PROFILE: &str = "bench";
-/// The `dpop = true` profile, against a second fake server in DPoP mode.
-const DPOP_PROFILE: &str = "bench-dpop";
-/// The API request its proofs are made for.
-const DPOP_URL: &str = "https://api.example.com/v1/items";
 const CLIENT_ID: &str = "bench-client";
 const CLIENT_SECRET: &str = "bench-secret";
 const SECRET_VAR: &str = "BENCH_CLIENT_SECRET";
 /// A token in the shape gh stores (`gho_` + 36 characters).
 const GH_TOKEN: &str = "gho_0123456789abcdefghijABCDEFGHIJ012345";
+/// The URL the `bench` profile serves to git and Docker.
+const BENCH_URL: &str = "https://bench.example.com/";
+/// How long the fake server takes to answer during the storms.
+pub const STORM_DELAY: Duration = Duration::from_millis(300);
+/// The config sizes measured (profiles in the file).
+pub const CONFIG_SIZES: [usize; 4] = [1, 50, 200, 1000];
 
 type Res<T> = std::result::Result<T, String>;
 
@@ -105,10 +113,11 @@ fn repo_root() -> PathBuf {
 /// The fake server, the hermetic environment and the programs measured.
 struct Bench {
     server: FakeServer<FakeOAuth2>,
-    dpop_server: FakeServer<FakeOAuth2>,
     env: TestEnv,
     authtool: PathBuf,
     reference: PathBuf,
+    /// The static C floor (benches/floor.c), when run.sh could build it.
+    floor: Option<PathBuf>,
 }
 
 impl Bench {
@@ -142,7 +151,6 @@ impl Bench {
         }
 
         let server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET));
-        let dpop_server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET).dpop(true));
         let mut env = TestEnv::new();
         // As a user runs it: the config at its default place (under
         // $XDG_CONFIG_HOME), found without $AUTHTOOL_CONFIG.
@@ -160,15 +168,35 @@ impl Bench {
             &format!("default_profile = \"{PROFILE}\""),
         );
         let profile = format!(
-            "[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\n",
+            "[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\nurls = [\"{BENCH_URL}\"]\n",
             server.token_url()
         );
-        let dpop_profile = format!(
-            "[profiles.{DPOP_PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\ndpop = true\n",
-            dpop_server.token_url()
+        // Configs of 1 to 1,000 profiles, `bench` in the middle: the same
+        // profile, so the same cached token.
+        for size in CONFIG_SIZES {
+            let filler = |i: usize| {
+                format!(
+                    "\n# Team {i}'s API.\n[profiles.team-{i}]\nprovider = \"oauth2\"\ntoken_url = \"https://auth{i}.example.com/oauth2/token\"\nclient_id = \"team-{i}-client\"\nclient_secret_env = \"TEAM_{i}_SECRET\"\nscope = \"api.read api.write\"\ntimeout = \"20s\"\n"
+                )
+            };
+            let mut text = String::from("[defaults]\ntimeout = \"30s\"\n");
+            for i in 0..(size - 1) / 2 {
+                text.push_str(&filler(i));
+            }
+            text.push('\n');
+            text.push_str(&profile);
+            for i in (size - 1) / 2..size - 1 {
+                text.push_str(&filler(i));
+            }
+            env.write_file(format!("profiles-{size}.toml"), &text);
+        }
+        env.write_file(
+            "git-request.txt",
+            "protocol=https\nhost=bench.example.com\n\n",
         );
+        env.write_file("docker-request.txt", "https://bench.example.com\n");
         env.write_config(&format!(
-            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}\n{dpop_profile}"
+            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}"
         ));
         env.write_file("small.toml", &profile);
         env.write_file(
@@ -177,12 +205,17 @@ impl Bench {
                 "github.com:\n    user: bench\n    oauth_token: {GH_TOKEN}\n    git_protocol: https\n"
             ),
         );
+        let floor = Some(target_dir.join("bench-floor"))
+            .filter(|p| p.is_file())
+            .or_else(|| {
+                Some(repo_root().join("target/release/bench-floor")).filter(|p| p.is_file())
+            });
         let bench = Bench {
             server,
-            dpop_server,
             env,
             authtool,
             reference,
+            floor,
         };
         // Fill the cache; then every command must print the same token.
         let token = bench.run(&bench.authtool, &["token", "-p", PROFILE])?;
@@ -207,14 +240,46 @@ impl Bench {
                 ));
             }
         }
+        let mut same: Vec<(PathBuf, Vec<String>)> = CONFIG_SIZES
+            .iter()
+            .map(|n| {
+                let config = bench.config_of(*n).display().to_string();
+                let args = vec![
+                    "token".into(),
+                    "--config".into(),
+                    config,
+                    "-p".into(),
+                    PROFILE.into(),
+                ];
+                (bench.authtool.clone(), args)
+            })
+            .collect();
+        if let Some(floor) = &bench.floor {
+            same.push((
+                floor.clone(),
+                vec!["token".into(), "-p".into(), PROFILE.into()],
+            ));
+        }
+        for (program, args) in &same {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let again = bench.run(program, &args)?;
+            if again != token {
+                return Err(format!(
+                    "{} {args:?} printed {again:?}, expected the cached token",
+                    program.display()
+                ));
+            }
+        }
+        // git and Docker get the same token for the profile's URL.
+        let helpers = bench.helper_commands();
+        for (label, program, args, stdin) in &helpers[1..4] {
+            let out = bench.run_with_stdin(program, args, stdin.as_deref())?;
+            if !out.contains(token.trim_end()) {
+                return Err(format!("{label} printed {out:?}, not the cached token"));
+            }
+        }
         if bench.server.counters().token_requests != 1 {
             return Err("the cached calls made requests".into());
-        }
-        // The DPoP profile: one login, then proofs from the cache.
-        bench.run(&bench.authtool, &["token", "-p", DPOP_PROFILE])?;
-        let headers = bench.run(&bench.authtool, &bench.dpop_args())?;
-        if !headers.starts_with("Authorization: DPoP ") || !headers.contains("\nDPoP: ") {
-            return Err(format!("the DPoP header call printed {headers:?}"));
         }
         let gh = bench.run(Path::new("gh"), &["auth", "token"])?;
         if gh.trim_end() != GH_TOKEN {
@@ -246,6 +311,214 @@ impl Bench {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs a program with `stdin` (a file) to completion; its stdout.
+    fn run_with_stdin(&self, program: &Path, args: &[String], stdin: Option<&Path>) -> Res<String> {
+        let input = match stdin {
+            Some(path) => Stdio::from(
+                std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => Stdio::null(),
+        };
+        let out = self
+            .cmd(program)
+            .args(args)
+            .stdin(input)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} {} failed\n{}",
+                program.display(),
+                args.join(" "),
+                transcript(&out)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The config holding `n` profiles.
+    fn config_of(&self, n: usize) -> PathBuf {
+        self.env.root().join(format!("profiles-{n}.toml"))
+    }
+
+    /// The other hot paths, beside `token`: (label, program, args, stdin).
+    fn helper_commands(&self) -> Vec<(String, PathBuf, Vec<String>, Option<PathBuf>)> {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let root = self.env.root();
+        vec![
+            (
+                "authtool token".into(),
+                self.authtool.clone(),
+                s(&["token", "-p", PROFILE]),
+                None,
+            ),
+            (
+                "authtool git-credential -p bench get".into(),
+                self.authtool.clone(),
+                s(&["git-credential", "-p", PROFILE, "get"]),
+                Some(root.join("git-request.txt")),
+            ),
+            (
+                "authtool docker-credential get".into(),
+                self.authtool.clone(),
+                s(&["docker-credential", "get"]),
+                Some(root.join("docker-request.txt")),
+            ),
+            (
+                "authtool exec -p bench -- printenv AUTHTOOL_TOKEN".into(),
+                self.authtool.clone(),
+                s(&["exec", "-p", PROFILE, "--", "printenv", "AUTHTOOL_TOKEN"]),
+                None,
+            ),
+            (
+                "printenv HOME (exec's child alone)".into(),
+                PathBuf::from("printenv"),
+                s(&["HOME"]),
+                None,
+            ),
+        ]
+    }
+
+    /// Measures `commands` interleaved run by run (A B C … A B C …), each
+    /// timed from spawn to exit, with its stdin from a file; `warmup`
+    /// rounds first.
+    fn interleaved(
+        &self,
+        group: &str,
+        commands: &[(String, PathBuf, Vec<String>, Option<PathBuf>)],
+        runs: usize,
+        warmup: usize,
+    ) -> Res<Vec<Sample>> {
+        let mut samples: Vec<Sample> = commands
+            .iter()
+            .map(|(label, program, args, stdin)| Sample {
+                label: label.clone(),
+                command: format!(
+                    "{} {}{}",
+                    program.display(),
+                    args.join(" "),
+                    stdin.as_ref().map_or(String::new(), |p| format!(
+                        " < {}",
+                        p.file_name().unwrap_or_default().to_string_lossy()
+                    ))
+                ),
+                times: Vec::new(),
+                user: Vec::new(),
+                system: Vec::new(),
+            })
+            .collect();
+        eprintln!("perf: {group}: {runs} interleaved runs");
+        for round in 0..warmup + runs {
+            for (i, (_, program, args, stdin)) in commands.iter().enumerate() {
+                let input = match stdin {
+                    Some(path) => {
+                        Stdio::from(std::fs::File::open(path).map_err(|e| e.to_string())?)
+                    }
+                    None => Stdio::null(),
+                };
+                let mut cmd = self.cmd(program);
+                cmd.args(args)
+                    .stdin(input)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                let t = Instant::now();
+                let status = cmd
+                    .status()
+                    .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+                let took = t.elapsed().as_secs_f64();
+                if !status.success() {
+                    return Err(format!("{} failed in {group}", samples[i].command));
+                }
+                if round >= warmup {
+                    samples[i].times.push(took);
+                }
+            }
+        }
+        Ok(samples)
+    }
+
+    /// Which trust-store files `authtool token --no-cache` opens or looks
+    /// at (`strace`); `None` when strace is not installed.
+    fn trust_store_files(&self) -> Option<usize> {
+        let log = self.env.root().join("cold.strace");
+        let status = self
+            .cmd(Path::new("strace"))
+            .args([
+                "-f",
+                "-qq",
+                "-e",
+                "trace=open,openat,stat,statx,newfstatat,lstat,access",
+                "-o",
+            ])
+            .arg(&log)
+            .arg(&self.authtool)
+            .args(["token", "--no-cache", "-p", PROFILE])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        let text = std::fs::read_to_string(&log).ok()?;
+        Some(
+            text.lines()
+                .filter(|l| {
+                    l.contains("/ssl/") || l.contains("ca-certificates") || l.contains("/pki/")
+                })
+                .count(),
+        )
+    }
+
+    /// `n` processes on a valid token (the baseline) and on an expired one,
+    /// three bursts each, the server taking [`STORM_DELAY`] to answer.
+    fn storm(&self, n: usize) -> Res<Storm> {
+        let args = ["token", "-p", PROFILE];
+        self.server.set_delay(STORM_DELAY);
+        let mut valid = Vec::new();
+        let mut expired = Vec::new();
+        let result = (|| -> Res<()> {
+            for _ in 0..3 {
+                eprintln!("perf: {n} processes on a valid token");
+                let before = self.server.counters();
+                let (times, printed, wall) = self.burst(n, &args)?;
+                let after = self.server.counters();
+                valid.push(Burst {
+                    times,
+                    wall,
+                    requests: after.token_requests - before.token_requests,
+                    refreshes: after.refreshes - before.refreshes,
+                    distinct_tokens: printed
+                        .iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
+                });
+            }
+            for _ in 0..3 {
+                eprintln!("perf: {n} processes on an expired token");
+                self.expire_cached_token()?;
+                let before = self.server.counters();
+                let (times, printed, wall) = self.burst(n, &args)?;
+                let after = self.server.counters();
+                expired.push(Burst {
+                    times,
+                    wall,
+                    requests: after.token_requests - before.token_requests,
+                    refreshes: after.refreshes - before.refreshes,
+                    distinct_tokens: printed
+                        .iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
+                });
+            }
+            Ok(())
+        })();
+        self.server.set_delay(Duration::ZERO);
+        result?;
+        Ok(Storm { n, valid, expired })
+    }
+
     fn cache_file(&self) -> PathBuf {
         self.env
             .cache_dir()
@@ -275,19 +548,6 @@ impl Bench {
     /// same profile, so the same cached token.
     fn small_config(&self) -> PathBuf {
         self.env.root().join("small.toml")
-    }
-
-    /// `header` of the DPoP profile for one API request.
-    fn dpop_args(&self) -> Vec<&'static str> {
-        vec![
-            "header",
-            "-p",
-            DPOP_PROFILE,
-            "--method",
-            "GET",
-            "--url",
-            DPOP_URL,
-        ]
     }
 
     /// The command line of authtool's cached call, for hyperfine.
@@ -498,39 +758,56 @@ fn wait_for_quiet() {
 fn run_all() -> Res<()> {
     let rounds = setting("AUTHTOOL_BENCH_ROUNDS", 5).max(1);
     let runs = setting("AUTHTOOL_BENCH_RUNS", 100).max(2);
-    let n = setting("AUTHTOOL_BENCH_CONCURRENCY", 200).max(2);
+    let storm_sizes: Vec<usize> = std::env::var("AUTHTOOL_BENCH_STORMS")
+        .unwrap_or_else(|_| "100,500".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|n| *n >= 2)
+        .collect();
     wait_for_quiet();
     let load_before = load_average();
     let started = utc_now();
     let bench = Bench::new()?;
 
-    // 1. The cached path against its floor and against gh; and both with a
-    // config holding only the measured profile.
-    let small = format!("--config {} ", bench.small_config().display());
-    let cached = bench.hyperfine(
-        "cached",
-        &[
-            ("authtool token (cached)", bench.authtool_line("")),
-            ("reference (benches/reference.rs)", bench.reference_line("")),
-            ("gh auth token", "gh auth token".to_string()),
+    // 1. The cached path against its floors and against gh.
+    let cache_file = bench.cache_file().display().to_string();
+    let mut group = vec![
+        ("authtool token (cached)", bench.authtool_line("")),
+        ("cat of its cache file", format!("cat {cache_file}")),
+    ];
+    if let Some(floor) = &bench.floor {
+        group.push((
+            "static C floor (benches/floor.c)",
+            format!("{} token -p {PROFILE}", floor.display()),
+        ));
+    }
+    group.push(("reference (benches/reference.rs)", bench.reference_line("")));
+    group.push(("gh auth token", "gh auth token".to_string()));
+    let cached = bench.hyperfine("cached", &group, rounds, runs, 20)?;
+
+    // 2. Config size.
+    let sizes: Vec<(String, String)> = CONFIG_SIZES
+        .iter()
+        .map(|n| {
             (
-                "authtool token, one-profile config",
-                bench.authtool_line(&small),
-            ),
-            (
-                "reference, one-profile config",
-                bench.reference_line(&small),
-            ),
-        ],
-        rounds,
-        runs,
-        20,
-    )?;
+                format!(
+                    "authtool token, {n} profile{}",
+                    if *n == 1 { "" } else { "s" }
+                ),
+                bench.authtool_line(&format!("--config {} ", bench.config_of(*n).display())),
+            )
+        })
+        .collect();
+    let sizes: Vec<(&str, String)> = sizes.iter().map(|(l, c)| (l.as_str(), c.clone())).collect();
+    let config_sizes = bench.hyperfine("config size", &sizes, rounds, runs, 20)?;
+
+    // 3. The other hot paths.
+    let helpers = bench.interleaved("hot paths", &bench.helper_commands(), rounds * runs, 10)?;
     if bench.server.counters().token_requests != 1 {
         return Err("the cached measurements made token requests".into());
     }
 
-    // 2. The cold path against curl making the same request.
+    // 4. The cold path against curl making the same request.
     let before = bench.server.counters().token_requests;
     let cold = bench.hyperfine(
         "cold",
@@ -546,54 +823,23 @@ fn run_all() -> Res<()> {
         10,
     )?;
     let cold_requests = bench.server.counters().token_requests - before;
+    let trust_files = bench.trust_store_files();
 
-    // 3. DPoP: a cached header with a proof vs a cached bearer header.
-    let dpop_before = bench.dpop_server.counters().token_requests;
-    let dpop = bench.hyperfine(
-        "dpop",
-        &[
-            (
-                "authtool header --method --url (DPoP, cached)",
-                format!(
-                    "{} {}",
-                    bench.authtool.display(),
-                    bench.dpop_args().join(" ")
-                ),
-            ),
-            (
-                "authtool header (bearer, cached)",
-                format!("{} header -p {PROFILE}", bench.authtool.display()),
-            ),
-        ],
-        rounds,
-        runs,
+    // 5. Renewal storms.
+    let storms = storm_sizes
+        .iter()
+        .map(|n| bench.storm(*n))
+        .collect::<Res<Vec<_>>>()?;
+
+    // 6. Memory and size.
+    let args = ["token", "-p", PROFILE];
+    let rss = bench.peak_rss(&bench.authtool, &args, 20)?;
+    let big = bench.config_of(1000).display().to_string();
+    let rss_big = bench.peak_rss(
+        &bench.authtool,
+        &["token", "--config", &big, "-p", PROFILE],
         20,
     )?;
-    if bench.dpop_server.counters().token_requests != dpop_before {
-        return Err("the cached DPoP measurements made token requests".into());
-    }
-
-    // 4. Concurrency: a valid token (baseline), then an expired one, three times.
-    let args = ["token", "-p", PROFILE];
-    let (base_times, _, base_wall) = bench.burst(n, &args)?;
-    let mut bursts = Vec::new();
-    for _ in 0..3 {
-        bench.expire_cached_token()?;
-        let before = bench.server.counters();
-        let (times, printed, wall) = bench.burst(n, &args)?;
-        let after = bench.server.counters();
-        let distinct: std::collections::BTreeSet<&String> = printed.iter().collect();
-        bursts.push(Burst {
-            times,
-            wall,
-            requests: after.token_requests - before.token_requests,
-            refreshes: after.refreshes - before.refreshes,
-            distinct_tokens: distinct.len(),
-        });
-    }
-
-    // 5. Memory and size.
-    let rss = bench.peak_rss(&bench.authtool, &args, 20)?;
     let rss_ref = bench.peak_rss(&bench.reference, &args, 20)?;
     let rss_gh = bench.peak_rss(Path::new("gh"), &["auth", "token"], 5)?;
     let size = std::fs::metadata(&bench.authtool)
@@ -604,18 +850,18 @@ fn run_all() -> Res<()> {
     let report = Report {
         rounds,
         runs,
-        n,
         started,
         load_before,
         load_after,
         cached,
+        config_sizes,
+        helpers,
         cold,
         cold_requests,
-        dpop,
-        base_times,
-        base_wall,
-        bursts,
+        trust_files,
+        storms,
         rss,
+        rss_big,
         rss_ref,
         rss_gh,
         size,
@@ -628,6 +874,7 @@ fn run_all() -> Res<()> {
         .unwrap_or_else(|| repo_root().join("docs/performance.md"));
     write_section(&out, &markdown)?;
     eprintln!("perf: wrote {}", out.display());
+    eprint!("perf: goals\n{}", report.summary());
     Ok(())
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The performance benchmark of issue 7; writes docs/performance.md.
+# The performance benchmark of issues 7 and 16; writes docs/performance.md
+# and prints each goal of issue 16, its ratio and whether it was met.
 #
 #   benches/run.sh            measure everything, rewrite the results section
 #   benches/run.sh profile    strace -c, callgrind, perf stat of one cached
 #                             call (a release build with symbols), into
 #                             target/bench-profile/
 #
-# Installs what it needs with apt-get (hyperfine, gh, curl, time; strace and
-# valgrind for `profile`), builds release, then runs the Rust driver
+# Installs what it needs with apt-get (hyperfine, gh, curl, time, strace, a C
+# compiler and static libc for the floor program; valgrind for `profile`),
+# builds release, then runs the Rust driver
 # (benches/perf.rs), which starts the loopback fake server from
 # tests/it/support and measures with hyperfine. Settings: see benches/perf.rs
 # (AUTHTOOL_BENCH_ROUNDS, _RUNS, _CONCURRENCY, _MAX_LOAD, …) and
@@ -22,8 +24,10 @@ want hyperfine hyperfine
 want gh gh
 want curl curl
 [ -x /usr/bin/time ] || need+=(time)
+want strace strace
+want gcc cc
+[ -n "$(cc -print-file-name=libc.a 2>/dev/null | grep /)" ] || need+=(libc6-dev)
 if [ "$mode" = profile ]; then
-  want strace strace
   want valgrind valgrind
   want linux-perf perf
 fi
@@ -39,6 +43,9 @@ fi
 driver=$(cargo build --locked --release --bin authtool --example bench-reference --bench perf \
   --message-format=json-render-diagnostics | grep -o '"executable":"[^"]*/perf-[^"]*"' | cut -d'"' -f4)
 [ -x "$driver" ] || { echo "run.sh: the benchmark driver was not built" >&2; exit 1; }
+# The process floor: a static C program that reads the same two files.
+cc -O2 -static -o target/release/bench-floor benches/floor.c ||
+  echo "run.sh: cannot build benches/floor.c statically; the floor is not measured" >&2
 
 if [ "$mode" = profile ]; then
   # Symbols for callgrind: the same release settings, not stripped.

@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod scan;
+
 /// The example config written by `authtool config init`.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
 
@@ -298,6 +300,14 @@ pub struct Config {
     pub default_profile: Option<String>,
     defaults: CommonWire,
     raw: BTreeMap<String, toml::Table>,
+    /// Only the selected profile was parsed ([`Config::load_profile`]).
+    partial: bool,
+}
+
+/// `default_profile` alone, from the top of the file.
+#[derive(Deserialize)]
+struct RootWire {
+    default_profile: Option<String>,
 }
 
 /// The largest config file authtool reads.
@@ -306,30 +316,99 @@ const MAX_CONFIG: u64 = 1024 * 1024;
 impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let bytes = match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
-            Ok(Some(b)) => b,
-            Ok(None) => {
-                return Err(Error::config(format!(
-                    "config file {} does not exist",
-                    path.display()
-                ))
-                .hint("run `authtool config init` to write an example config there, then edit it")
-                .hint(format!(
-                    "or point --config / ${} at your config file",
-                    envvars::CONFIG
-                )));
+        Self::parse(path, Self::text(path, Self::read(path)?)?)
+    }
+
+    /// Reads the config file at `path`, selects a profile (as
+    /// [`Config::select`] does) and validates it, parsing only what that
+    /// profile needs (`scan`): the cost of a call stays the same however
+    /// many profiles the file holds. Anything unusual, or any error, and the
+    /// whole file is read as [`Config::load`] does, so the result and every
+    /// message are the same. The returned config knows only that profile:
+    /// for commands that use one profile.
+    pub fn load_profile(path: &Path, explicit: Option<&str>) -> Result<(Config, Profile)> {
+        let bytes = Self::read(path)?;
+        if let Some(found) = Self::parse_selected(path, &bytes, explicit) {
+            return Ok(found);
+        }
+        let config = Self::parse(path, Self::text(path, bytes)?)?;
+        let name = config.select(explicit)?;
+        let profile = config.profile(&name)?;
+        Ok((config, profile))
+    }
+
+    /// Reads the config file at `path` as far as matching a URL against
+    /// the profiles' `urls` needs ([`Config::profile_for_url`]): the tables
+    /// of the profiles that mention `urls`, and what every profile shares
+    /// (`scan`); anything unusual, and the whole file is parsed. The
+    /// returned config knows only those profiles: for git's and Docker's
+    /// credential helpers.
+    pub fn load_for_urls(path: &Path) -> Result<Config> {
+        Self::parse_for_urls(path, Self::text(path, Self::read(path)?)?)
+    }
+
+    /// The parsing half of [`Config::load_for_urls`].
+    fn parse_for_urls(path: &Path, source: String) -> Result<Config> {
+        if let Some(part) = scan::sections_for_urls(source.as_bytes())
+            && let Ok(mut config) = Self::parse(path, part)
+        {
+            // The whole text, so that messages name the right lines.
+            config.source = source;
+            return Ok(config);
+        }
+        Self::parse(path, source)
+    }
+
+    /// The quick half of [`Config::load_profile`]; `None`: do it all.
+    fn parse_selected(
+        path: &Path,
+        source: &[u8],
+        explicit: Option<&str>,
+    ) -> Option<(Config, Profile)> {
+        let name = match Self::chosen(explicit) {
+            Some(name) => name,
+            None => {
+                toml::from_str::<RootWire>(scan::root(source)?)
+                    .ok()?
+                    .default_profile?
             }
-            Err(e) => return Err(e),
         };
-        let source = String::from_utf8(bytes).map_err(|e| {
+        let mut config = Self::parse(path, scan::sections_for(source, &name)?).ok()?;
+        if !config.raw.contains_key(&name) {
+            return None;
+        }
+        config.partial = true;
+        let profile = config.profile(&name).ok()?;
+        Some((config, profile))
+    }
+
+    /// The bytes of the config file at `path`.
+    fn read(path: &Path) -> Result<Vec<u8>> {
+        match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(Error::config(format!(
+                "config file {} does not exist",
+                path.display()
+            ))
+            .hint("run `authtool config init` to write an example config there, then edit it")
+            .hint(format!(
+                "or point --config / ${} at your config file",
+                envvars::CONFIG
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `bytes` as text: the config file must be UTF-8.
+    fn text(path: &Path, bytes: Vec<u8>) -> Result<String> {
+        String::from_utf8(bytes).map_err(|e| {
             Error::config(format!(
                 "{}: the config file is not valid UTF-8 (invalid byte at offset {})",
                 path.display(),
                 e.utf8_error().valid_up_to()
             ))
             .hint("save the file as UTF-8")
-        })?;
-        Self::parse(path, source)
+        })
     }
 
     /// Parses config text; `path` is used in messages.
@@ -364,6 +443,7 @@ impl Config {
             default_profile: wire.default_profile,
             defaults,
             raw: wire.profiles,
+            partial: false,
         })
     }
 
@@ -375,19 +455,14 @@ impl Config {
 
     /// The profile names, sorted.
     pub fn profile_names(&self) -> Vec<String> {
+        debug_assert!(!self.partial, "a partial config knows only one profile");
         self.raw.keys().cloned().collect()
     }
 
     /// Chooses the profile: explicit name (flag or positional), then
     /// `$AUTHTOOL_PROFILE`, then `default_profile`, then the only one.
     pub fn select(&self, explicit: Option<&str>) -> Result<String> {
-        let env = std::env::var(envvars::PROFILE)
-            .ok()
-            .filter(|s| !s.is_empty());
-        let chosen = explicit
-            .map(str::to_string)
-            .or(env)
-            .or_else(|| self.default_profile.clone());
+        let chosen = Self::chosen(explicit).or_else(|| self.default_profile.clone());
         if let Some(name) = chosen {
             if self.raw.contains_key(&name) {
                 return Ok(name);
@@ -409,6 +484,15 @@ impl Config {
                 )),
             ),
         }
+    }
+
+    /// The profile named on the command line, else by `$AUTHTOOL_PROFILE`.
+    fn chosen(explicit: Option<&str>) -> Option<String> {
+        explicit.map(str::to_string).or_else(|| {
+            std::env::var(envvars::PROFILE)
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
     }
 
     fn unknown_profile(&self, name: &str) -> Error {

@@ -312,9 +312,41 @@ pub struct FileLock {
     _file: File,
 }
 
+/// What [`lock_or`] ended with.
+pub enum Locked<T> {
+    /// The lock is ours.
+    Lock(FileLock),
+    /// What the caller was waiting for happened without the lock.
+    Ready(T),
+}
+
 /// Takes an exclusive lock on `path`, waiting at most `wait`; then fails
 /// with exit 5 naming the process that holds it.
 pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
+    match lock_or(path, wait, || Ok(None::<()>))? {
+        Locked::Lock(lock) => Ok(lock),
+        Locked::Ready(()) => unreachable!("the check never says ready"),
+    }
+}
+
+/// Takes an exclusive lock on `path`, or returns what `ready` finds once
+/// the holder lets go, whichever comes first; waits at most `wait`, then
+/// fails with exit 5 naming the process that holds the lock.
+///
+/// No polling: a waiter sleeps in the kernel for a shared lock, which is
+/// granted to every waiter at once the moment the holder lets go (it
+/// writes what it renewed before that). Each waiter lets go of that shared
+/// lock at once, asks `ready` (a lock-free read of what the holder wrote),
+/// and only when that is not enough tries for the exclusive lock again. So
+/// a hundred waiters see a renewal together, without taking turns at the
+/// lock. The wait runs on a short-lived thread so that it can end at the
+/// deadline; a thread still waiting then gives the lock up as soon as it
+/// gets it.
+pub fn lock_or<T>(
+    path: &Path,
+    wait: Duration,
+    mut ready: impl FnMut() -> Result<Option<T>>,
+) -> Result<Locked<T>> {
     if let Some(dir) = path.parent() {
         private_dir(dir)?;
     }
@@ -328,7 +360,6 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
     let (file, _) = open_checked(path, &mut options, true, "lock file ")?
         .ok_or_else(|| Error::internal(format!("cannot open lock file {}", path.display())))?;
     let deadline = crate::timefmt::deadline(wait);
-    let mut pause = Duration::from_millis(2);
     loop {
         match file.try_lock() {
             Ok(()) => {
@@ -337,34 +368,9 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
                 let _ = f
                     .set_len(0)
                     .and_then(|()| writeln!(f, "{}", std::process::id()));
-                return Ok(FileLock { _file: file });
+                return Ok(Locked::Lock(FileLock { _file: file }));
             }
-            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            Err(fs::TryLockError::WouldBlock) => {
-                let holder = read_limited(path, 64, true, "")
-                    .ok()
-                    .flatten()
-                    .and_then(|t| String::from_utf8(t).ok())
-                    .and_then(|t| t.trim().parse::<u32>().ok());
-                let who = holder.map_or("another authtool process".to_string(), |pid| {
-                    format!("authtool process {pid}")
-                });
-                let mut err = Error::network(format!(
-                    "gave up after waiting {} for {who}, which holds the lock {}",
-                    crate::timefmt::human_secs(wait.as_secs().max(1)),
-                    path.display()
-                ))
-                .hint("try again in a moment");
-                if let Some(pid) = holder {
-                    err = err.hint(format!(
-                        "if it keeps happening, process {pid} may be hung: end it (`kill {pid}`); a lock dies with its holder"
-                    ));
-                }
-                return Err(err);
-            }
+            Err(fs::TryLockError::WouldBlock) => {}
             Err(fs::TryLockError::Error(e)) => {
                 return Err(Error::internal(format!(
                     "cannot lock {}: {e}",
@@ -372,7 +378,67 @@ pub fn lock(path: &Path, wait: Duration) -> Result<FileLock> {
                 )));
             }
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(gave_up(path, wait));
+        }
+        wait_for_release(&file, left)
+            .map_err(|e| Error::internal(format!("cannot lock {}: {e}", path.display())))?;
+        if let Some(value) = ready()? {
+            return Ok(Locked::Ready(value));
+        }
     }
+}
+
+/// Sleeps until no process holds the lock on `file` exclusively, or
+/// `timeout` passes.
+fn wait_for_release(file: &File, timeout: Duration) -> std::io::Result<()> {
+    let waiter = file.try_clone()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("lock-wait".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            // Shared: granted to every waiter together when the holder
+            // lets go, and let go of at once, so it never keeps anyone out.
+            let got = waiter.lock_shared().and_then(|()| waiter.unlock());
+            // A caller that gave up is gone: the clone closes, and with it
+            // anything it held.
+            let _ = tx.send(got);
+        });
+    if spawned.is_err() {
+        // No thread to spare (a process limit): look again in a moment.
+        std::thread::sleep(timeout.min(Duration::from_millis(20)));
+        return Ok(());
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(got) => got,
+        Err(_) => Ok(()),
+    }
+}
+
+/// The error of a waiter that gave up: which process holds the lock.
+fn gave_up(path: &Path, wait: Duration) -> Error {
+    let holder = read_limited(path, 64, true, "")
+        .ok()
+        .flatten()
+        .and_then(|t| String::from_utf8(t).ok())
+        .and_then(|t| t.trim().parse::<u32>().ok());
+    let who = holder.map_or("another authtool process".to_string(), |pid| {
+        format!("authtool process {pid}")
+    });
+    let mut err = Error::network(format!(
+        "gave up after waiting {} for {who}, which holds the lock {}",
+        crate::timefmt::human_secs(wait.as_secs().max(1)),
+        path.display()
+    ))
+    .hint("try again in a moment");
+    if let Some(pid) = holder {
+        err = err.hint(format!(
+            "if it keeps happening, process {pid} may be hung: end it (`kill {pid}`); a lock dies with its holder"
+        ));
+    }
+    err
 }
 
 #[cfg(test)]
@@ -420,6 +486,50 @@ mod tests {
         assert!(err.hints.iter().any(|h| h.contains(&format!("kill {pid}"))));
         drop(held);
         lock(&path, Duration::from_millis(50)).unwrap();
+    }
+
+    /// A waiter sleeps until the holder lets go, then looks once: no polling.
+    #[test]
+    fn waiters_wake_when_the_holder_lets_go() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let renewed = Arc::new(AtomicBool::new(false));
+        let held = lock(&path, Duration::from_secs(1)).unwrap();
+        let holder = {
+            let renewed = Arc::clone(&renewed);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                renewed.store(true, Ordering::SeqCst);
+                drop(held);
+            })
+        };
+        let mut looks = 0;
+        let got = lock_or(&path, Duration::from_secs(20), || {
+            looks += 1;
+            Ok(renewed.load(Ordering::SeqCst).then_some("renewed"))
+        })
+        .unwrap();
+        holder.join().unwrap();
+        assert!(matches!(got, Locked::Ready("renewed")));
+        assert_eq!(looks, 1);
+
+        // Nothing renewed: the waiter takes the lock once it is free.
+        let held = lock(&path, Duration::from_secs(1)).unwrap();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
+        });
+        let mut looks = 0;
+        let got = lock_or(&path, Duration::from_secs(20), || {
+            looks += 1;
+            Ok(None::<()>)
+        })
+        .unwrap();
+        holder.join().unwrap();
+        assert!(matches!(got, Locked::Lock(_)));
+        assert_eq!(looks, 1);
     }
 
     #[test]

@@ -464,41 +464,31 @@ impl<'a> Session<'a> {
             debug!("profile '{name}': no cached token for this profile's current settings");
         }
 
-        let _lock = self.lock()?;
-        // Another process may have renewed while we waited for the lock.
+        // Wait for the lock, or for another process's renewal: read again
+        // without the lock each time its holder lets go.
+        let _lock =
+            match self.lock_or(|| self.renewed_elsewhere(want, seen.as_ref(), self.load()?))? {
+                fsutil::Locked::Lock(lock) => lock,
+                fsutil::Locked::Ready(token) => {
+                    debug!("profile '{name}': another process renewed the token meanwhile");
+                    return Ok(token);
+                }
+            };
+        // Another process may have renewed just before we got the lock.
         let current = self.load()?;
-        if let Some(token) = &current {
-            let changed = seen.as_ref() != Some(token);
-            let now = timefmt::now();
-            if changed
-                && token.expires_at.is_some_and(|at| at <= now)
-                && token.issued_at >= now.saturating_sub(RECENT_SECS)
-            {
-                // Another process just renewed and got an expired token:
-                // renewing again would get the same.
-                return Err(expired_on_arrival(name, token, now));
-            }
-            // A token another process just renewed is as good as one we
-            // would get now, even if it cannot satisfy --min-ttl or is
-            // already within the margin: renewing again would get the same.
-            let fresh = if changed {
-                let served = match want.id_token {
-                    true => token.id_token_set(),
-                    false => None,
-                };
-                served
-                    .as_ref()
-                    .unwrap_or(token)
-                    .expires_at
-                    .is_none_or(|at| at > now)
-            } else {
-                want.renewal_reason(token, self.profile.common.refresh_margin, now)
-                    .is_none()
-            } && self.unbound(token)?.is_none();
-            if fresh && (!want.force || changed) {
-                debug!("profile '{name}': another process renewed the token meanwhile");
-                return Ok(token.clone());
-            }
+        if let Some(token) = self.renewed_elsewhere(want, seen.as_ref(), current.clone())? {
+            debug!("profile '{name}': another process renewed the token meanwhile");
+            return Ok(token);
+        }
+        if let Some(token) = &current
+            && !want.force
+            && want
+                .renewal_reason(token, self.profile.common.refresh_margin, timefmt::now())
+                .is_none()
+            && self.unbound(token)?.is_none()
+        {
+            debug!("profile '{name}': another process renewed the token meanwhile");
+            return Ok(token.clone());
         }
         let renewed = self.renew(current)?;
         self.store(&renewed)?;
@@ -537,14 +527,57 @@ impl<'a> Session<'a> {
         Ok(token)
     }
 
-    /// The per-profile renewal lock, waiting at most for one renewal (a
-    /// refresh and a login, each bounded by the timeout, plus the store,
-    /// plus the time a person may take to answer a browser or device login).
+    /// A token another process stored since `seen` was read (`current`
+    /// is what the cache holds now), if it is one to serve: a token just
+    /// renewed is as good as one we would get now, even if it cannot
+    /// satisfy --min-ttl or is already within the margin (renewing again
+    /// would get the same). One just renewed and already expired is an
+    /// error: renewing again would get the same.
+    fn renewed_elsewhere(
+        &self,
+        want: &Want,
+        seen: Option<&TokenSet>,
+        current: Option<TokenSet>,
+    ) -> Result<Option<TokenSet>> {
+        let Some(token) = current.filter(|t| seen != Some(t)) else {
+            return Ok(None);
+        };
+        let now = timefmt::now();
+        if token.expires_at.is_some_and(|at| at <= now)
+            && token.issued_at >= now.saturating_sub(RECENT_SECS)
+        {
+            return Err(expired_on_arrival(&self.profile.name, &token, now));
+        }
+        // With --id-token, the ID token's own expiry decides.
+        let served = match want.id_token {
+            true => token.id_token_set(),
+            false => None,
+        };
+        let fresh = served
+            .as_ref()
+            .unwrap_or(&token)
+            .expires_at
+            .is_none_or(|at| at > now);
+        Ok((fresh && self.unbound(&token)?.is_none()).then_some(token))
+    }
+
+    /// The per-profile renewal lock (see [`Session::lock_or`]).
     fn lock(&self) -> Result<fsutil::FileLock> {
+        match self.lock_or(|| Ok(None::<()>))? {
+            fsutil::Locked::Lock(lock) => Ok(lock),
+            fsutil::Locked::Ready(()) => unreachable!("the check never says ready"),
+        }
+    }
+
+    /// The per-profile renewal lock, or what `ready` finds each time its
+    /// holder lets go, waiting at most for one renewal (a refresh and a
+    /// login, each bounded by the timeout, plus the store, plus the time a
+    /// person may take to answer a browser or device login).
+    fn lock_or<T>(&self, ready: impl FnMut() -> Result<Option<T>>) -> Result<fsutil::Locked<T>> {
         let wait = (self.profile.common.timeout.saturating_mul(2))
             .saturating_add(Duration::from_secs(5))
             .saturating_add(self.provider().person_wait());
-        fsutil::lock(&self.lock_file, wait).map_err(|e| {
+        fsutil::lock_or(&self.lock_file, wait, ready).map_err(|e| {
             // Only a wait that timed out is about another process.
             if e.kind != crate::Kind::Network {
                 return e;

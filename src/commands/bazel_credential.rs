@@ -1,7 +1,7 @@
 //! `bazel-credential get`: Bazel's credential-helper protocol; it lives in
 //! [`crate::bazelcred`].
 
-use super::{Outcome, RequestEnd, load_config_if_present, read_stdin};
+use super::{Outcome, RequestEnd, load_config_for_urls, read_stdin};
 use crate::bazelcred;
 use crate::cli::{BazelCredentialArgs, Global};
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ pub fn run(g: &Global, args: &BazelCredentialArgs) -> Result<Outcome> {
             crate::log::sanitize_remote(&args.command)
         )));
     }
-    let config = load_config_if_present(g)?;
+    let config = load_config_for_urls(g)?;
     let input = read_stdin(RequestEnd::JsonValue)?;
     Ok(Outcome::text(bazelcred::get(config.as_ref(), &input)?))
 }

@@ -1,8 +1,9 @@
 //! `git-credential get|store|erase`: git's credential-helper protocol; the
 //! protocol and both ways of answering live in [`crate::gitcred`].
 
-use super::{Outcome, RequestEnd, load_config, load_config_if_present, read_stdin};
+use super::{Outcome, RequestEnd, load_config_for_urls, read_stdin};
 use crate::cli::{GitCredentialArgs, Global};
+use crate::config::{Config, config_path};
 use crate::debug;
 use crate::error::Result;
 use crate::gitcred::{self, Operation, Request};
@@ -15,9 +16,10 @@ pub fn run(g: &Global, args: &GitCredentialArgs) -> Result<Outcome> {
         return Ok(Outcome::default());
     };
     let request = Request::parse(&read_stdin(RequestEnd::BlankLine)?)?;
-    let config = match g.profile {
-        Some(_) => Some(load_config(g)?),
-        None => load_config_if_present(g)?,
+    let config = match g.profile.as_deref() {
+        // One profile: only its tables are parsed.
+        Some(name) => Some(Config::load_profile(&config_path(g.config.as_deref())?, Some(name))?.0),
+        None => load_config_for_urls(g)?,
     };
     let answer = gitcred::serve(
         operation,

@@ -1,7 +1,7 @@
 //! `keyring get SERVICE [USERNAME] [--mode creds]`: the keyring command
 //! line pip and uv run; it lives in [`crate::keyringcred`].
 
-use super::{Outcome, load_config_if_present};
+use super::{Outcome, load_config_for_urls};
 use crate::cli::{Global, KeyringArgs};
 use crate::error::{Error, Result};
 use crate::keyringcred::{self, Mode};
@@ -20,7 +20,7 @@ pub fn run(g: &Global, args: &KeyringArgs) -> Result<Outcome> {
             "keyring get: no SERVICE given (the index URL)",
         ));
     };
-    let config = load_config_if_present(g)?;
+    let config = load_config_for_urls(g)?;
     let reply = keyringcred::get(config.as_ref(), service, args.username.as_deref(), mode)?;
     Ok(Outcome {
         stdout: reply.stdout.into_bytes(),

@@ -79,6 +79,17 @@ pub fn load_config_if_present(g: &Global) -> Result<Option<Config>> {
     Config::load(&path).map(Some)
 }
 
+/// [`load_config_if_present`] as far as matching URLs needs it
+/// ([`Config::load_for_urls`]).
+pub fn load_config_for_urls(g: &Global) -> Result<Option<Config>> {
+    let path = config_path(g.config.as_deref())?;
+    if !path.exists() {
+        crate::debug!("no config file at {}; no profiles", path.display());
+        return Ok(None);
+    }
+    Config::load_for_urls(&path).map(Some)
+}
+
 /// Where a credential helper's request ends on stdin. The caller may keep
 /// stdin open after its request (git's helpers stop at the blank line), so
 /// authtool stops reading there rather than waiting for the end.
@@ -174,11 +185,9 @@ pub fn explicit_profile<'a>(g: &'a Global, positional: &'a ProfileArg) -> Result
     }
 }
 
-/// Loads the config and validates the selected profile.
+/// Loads the config and validates the selected profile; the config knows
+/// only that profile ([`Config::load_profile`]).
 pub fn load_profile(g: &Global, positional: &ProfileArg) -> Result<(Config, Profile)> {
     let explicit = explicit_profile(g, positional)?;
-    let config = load_config(g)?;
-    let name = config.select(explicit)?;
-    let profile = config.profile(&name)?;
-    Ok((config, profile))
+    Config::load_profile(&config_path(g.config.as_deref())?, explicit)
 }

@@ -177,9 +177,23 @@ pub struct Http {
     ca_file: Option<PathBuf>,
     allow_insecure_http: bool,
     /// The client that follows the proxy variables, and the one that never
-    /// does (plain http to loopback: a proxy would see the secrets).
+    /// does (loopback: a proxy would see the secrets of plain http).
     client: OnceLock<reqwest::blocking::Client>,
     direct: OnceLock<reqwest::blocking::Client>,
+    /// The one for plain http to loopback: no TLS ever, so no trust store
+    /// is loaded (about 450 file system calls on a Debian system).
+    plain: OnceLock<reqwest::blocking::Client>,
+}
+
+/// Which client a request goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Following the proxy variables.
+    Proxied,
+    /// Straight to a loopback address.
+    Direct,
+    /// Straight to a loopback address, plain http: no TLS.
+    Plain,
 }
 
 impl Http {
@@ -190,6 +204,7 @@ impl Http {
             allow_insecure_http: options.allow_insecure_http,
             client: OnceLock::new(),
             direct: OnceLock::new(),
+            plain: OnceLock::new(),
         }
     }
 
@@ -221,11 +236,14 @@ impl Http {
         }
     }
 
-    /// The client that ignores the proxy variables (`direct`: plain http to
-    /// loopback), or the one that follows them as [`proxy::proxy_for`]
-    /// describes.
-    fn client(&self, direct: bool) -> Result<&reqwest::blocking::Client> {
-        let cell = if direct { &self.direct } else { &self.client };
+    /// The client that ignores the proxy variables (loopback), or the one
+    /// that follows them as [`proxy::proxy_for`] describes.
+    fn client(&self, route: Route) -> Result<&reqwest::blocking::Client> {
+        let cell = match route {
+            Route::Proxied => &self.client,
+            Route::Direct => &self.direct,
+            Route::Plain => &self.plain,
+        };
         if let Some(c) = cell.get() {
             return Ok(c);
         }
@@ -239,19 +257,27 @@ impl Http {
             // `localhost` is loopback only when it resolves to loopback:
             // never ask a resolver that may answer otherwise.
             .resolve_to_addrs("localhost", &localhost_addrs(0));
-        if direct {
+        if route != Route::Proxied {
             builder = builder.no_proxy();
         }
+        let mut certs = Vec::new();
         if let Some(ca) = &self.ca_file {
             // reqwest's own words for a malformed PEM section, as when it
-            // parsed the file itself.
-            let certs = trust::ca_certificates(ca, |_| "builder error".to_string())?
+            // parsed the file itself. Checked on every route: a broken
+            // ca_file is an error even where plain http does not need it.
+            certs = trust::ca_certificates(ca, |_| "builder error".to_string())?
                 .into_iter()
                 .map(|der| reqwest::Certificate::from_der(&der))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| trust::not_pem(ca, e))?;
-            builder = builder.tls_certs_merge(certs);
         }
+        builder = if route == Route::Plain {
+            // Never used for https: trust nothing rather than load the
+            // system's roots.
+            builder.tls_certs_only(Vec::new())
+        } else {
+            builder.tls_certs_merge(certs)
+        };
         let client = builder
             .build()
             .map_err(|e| Error::network(format!("cannot set up HTTPS: {}", chain(&e))))?;
@@ -273,7 +299,12 @@ impl Http {
     pub fn send(&self, req: &Request) -> Result<Response> {
         self.check_url(&req.url)?;
         let proxy = proxy::proxy_for(&req.url);
-        let client = self.client(proxy == proxy::Proxy::Loopback)?;
+        let route = match proxy {
+            proxy::Proxy::Loopback if req.url.scheme() == "http" => Route::Plain,
+            proxy::Proxy::Loopback => Route::Direct,
+            _ => Route::Proxied,
+        };
+        let client = self.client(route)?;
         if matches!(proxy, proxy::Proxy::Via { .. }) {
             debug!("{}", proxy.describe(&req.url));
         }
@@ -444,6 +475,7 @@ mod tests {
             allow_insecure_http: insecure,
             client: OnceLock::new(),
             direct: OnceLock::new(),
+            plain: OnceLock::new(),
         }
     }
 

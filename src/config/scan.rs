@@ -1,0 +1,487 @@
+//! The parts of the config text that one profile needs, found without
+//! parsing the rest: a cached `authtool token` with a config of a thousand
+//! profiles parses one (docs/performance.md).
+//!
+//! A call for profile `NAME` needs the top of the file (before the first
+//! table header: `default_profile`, and dotted keys that may define
+//! anything), `[defaults]` and its sub-tables, `[profiles]` (whose keys may
+//! define `NAME` too), and `[profiles.NAME]` with its sub-tables. Those
+//! sections are cut out, in their order, and parsed as one document; the
+//! others are skipped unread. That is the same as parsing the whole file
+//! because a section's keys live under its header's path, so
+//! `[profiles.OTHER…]` can define nothing of `NAME`.
+//!
+//! Only table headers are looked at: lines whose first character is `[`.
+//! Such a line can be something else only inside a multi-line string or a
+//! multi-line array. So the scan gives up (`None`: the caller parses the
+//! whole file) on anything it is not sure of:
+//!
+//! - a multi-line string anywhere (`"""` or `'''` in the file);
+//! - a header it cannot read plainly: an array of tables (`[[…]]`), an
+//!   escape in a quoted key, a character no bare key has, anything after
+//!   the `]` but a comment;
+//! - a header outside `defaults` and `profiles` (the full parse reports
+//!   it).
+//!
+//! A line inside a multi-line array that looks like a header (`["x"]` as
+//! an element) either fails one of these checks, or cuts a section in two
+//! so that the cut-out text does not parse: the caller then parses the
+//! whole file too. The unit tests compare this selection with the full
+//! parse on generated configs.
+
+/// The sections of `source` that profile `name` needs, in their order, as
+/// one TOML document; `None` when in doubt.
+pub fn sections_for(source: &[u8], name: &str) -> Option<String> {
+    let mut out = Vec::new();
+    let mut keep_root = |header: Option<Header>, text: &[u8]| -> Option<()> {
+        let keep = match header {
+            None => true,
+            Some(h) => match (h.first, h.parts) {
+                (b"defaults", _) => true,
+                (b"profiles", 1) => true,
+                (b"profiles", _) => h.second == name.as_bytes(),
+                _ => return None,
+            },
+        };
+        if keep {
+            out.extend_from_slice(text);
+            if out.last().is_some_and(|b| *b != b'\n') {
+                out.push(b'\n');
+            }
+        }
+        Some(())
+    };
+    each_section(source, &mut keep_root)?;
+    String::from_utf8(out).ok()
+}
+
+/// The sections of `source` that matching a URL against every profile's
+/// `urls` needs: the top of the file, `[defaults]`, `[profiles]` and the
+/// tables of each profile whose own tables mention `urls`; a profile that
+/// never mentions it has none and cannot match. `None` when in doubt, and
+/// when `urls` appears outside a profile's own tables (`[defaults]` gives
+/// it to every profile; dotted keys may give it to any).
+pub fn sections_for_urls(source: &[u8]) -> Option<String> {
+    let mentions = |text: &[u8]| memchr::memmem::find(text, b"urls").is_some();
+    let mut with_urls: Vec<&[u8]> = Vec::new();
+    each_section(source, &mut |header, text| {
+        match header {
+            Some(h) if h.first == b"profiles" && h.parts > 1 => {
+                if mentions(text) && !with_urls.contains(&h.second) {
+                    with_urls.push(h.second);
+                }
+            }
+            _ => {
+                if mentions(text) {
+                    return None;
+                }
+            }
+        }
+        Some(())
+    })?;
+    let mut out = Vec::new();
+    each_section(source, &mut |header, text| {
+        let keep = match header {
+            Some(h) if h.first == b"profiles" && h.parts > 1 => with_urls.contains(&h.second),
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(text);
+            if out.last().is_some_and(|b| *b != b'\n') {
+                out.push(b'\n');
+            }
+        }
+        Some(())
+    })?;
+    String::from_utf8(out).ok()
+}
+
+/// The top of the file, before the first table header; `None` when in
+/// doubt.
+pub fn root(source: &[u8]) -> Option<&str> {
+    let mut root = None;
+    each_section(source, &mut |header, text| {
+        if header.is_none() {
+            root = Some(text);
+        }
+        Some(())
+    })?;
+    std::str::from_utf8(root?).ok()
+}
+
+/// A plain table header: how many keys its path has, and the first two.
+#[derive(Clone, Copy)]
+struct Header<'a> {
+    parts: usize,
+    first: &'a [u8],
+    second: &'a [u8],
+}
+
+/// Calls `each` with every section: its header (`None` for the top of the
+/// file) and its text, header line included; `None` when in doubt.
+fn each_section<'a>(
+    source: &'a [u8],
+    each: &mut dyn FnMut(Option<Header<'a>>, &'a [u8]) -> Option<()>,
+) -> Option<()> {
+    if memchr::memmem::find(source, b"\"\"\"").is_some()
+        || memchr::memmem::find(source, b"\'\'\'").is_some()
+    {
+        return None;
+    }
+    let mut header = None;
+    let mut start = 0;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'[', &source[at..]) {
+        let i = at + i;
+        at = i + 1;
+        // Only a `[` that starts its line (after blanks) opens a header.
+        let line_start = memchr::memrchr(b'\n', &source[..i]).map_or(0, |n| n + 1);
+        if !source[line_start..i]
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t')
+        {
+            continue;
+        }
+        let line_end = memchr::memchr(b'\n', &source[i..]).map_or(source.len(), |n| i + n);
+        let next = header_path(&source[i..line_end])?;
+        each(header.replace(next), &source[start..line_start])?;
+        start = line_start;
+        at = line_end;
+    }
+    each(header, &source[start..])
+}
+
+/// The key path of a plain table header line (`[profiles."a b".login]  #
+/// note`), or `None`.
+fn header_path(line: &[u8]) -> Option<Header<'_>> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let skip_blanks = |s: &[u8]| -> usize { s.iter().take_while(|b| blank(b)).count() };
+    let mut rest = line.strip_prefix(b"[")?;
+    if rest.first() == Some(&b'[') {
+        return None;
+    }
+    let mut header = Header {
+        parts: 0,
+        first: b"",
+        second: b"",
+    };
+    loop {
+        rest = &rest[skip_blanks(rest)..];
+        let (key, after) = match rest.first()? {
+            quote @ (b'"' | b'\'') => {
+                let end = memchr::memchr(*quote, &rest[1..])?;
+                let key = &rest[1..1 + end];
+                if *quote == b'"' && key.contains(&b'\\') {
+                    return None;
+                }
+                (key, &rest[end + 2..])
+            }
+            _ => {
+                let end = rest
+                    .iter()
+                    .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+                    .unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                (&rest[..end], &rest[end..])
+            }
+        };
+        if key.iter().any(|&c| c < 0x20 || c == 0x7f) {
+            return None;
+        }
+        match header.parts {
+            0 => header.first = key,
+            1 => header.second = key,
+            _ => {}
+        }
+        header.parts += 1;
+        rest = &after[skip_blanks(after)..];
+        if let Some(after) = rest.strip_prefix(b".") {
+            rest = after;
+            continue;
+        }
+        let after = rest.strip_prefix(b"]")?;
+        let after = &after[skip_blanks(after)..];
+        let after = after.strip_suffix(b"\r").unwrap_or(after);
+        return (after.is_empty() || after.starts_with(b"#")).then_some(header);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header's key count and first two keys, as text.
+    fn path(line: &str) -> Option<(usize, String, String)> {
+        header_path(line.as_bytes()).map(|h| {
+            (
+                h.parts,
+                String::from_utf8_lossy(h.first).into_owned(),
+                String::from_utf8_lossy(h.second).into_owned(),
+            )
+        })
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(
+            path("[profiles.a]"),
+            Some((2, "profiles".into(), "a".into()))
+        );
+        assert_eq!(
+            path("[ profiles . \"a.b\" . 'c' ]  # x\r"),
+            Some((3, "profiles".into(), "a.b".into()))
+        );
+        assert_eq!(path("[defaults]"), Some((1, "defaults".into(), "".into())));
+        for bad in [
+            "[[profiles.a]]",
+            "[profiles.\"a\\u0041\"]",
+            "[profiles.a] x",
+            "[profiles.]",
+            "[\"a\", \"b\"]",
+            "[1, 2]",
+            "[profiles.a",
+            "[profiles.é]",
+            "[profiles.\"a\u{1}\"]",
+        ] {
+            assert_eq!(path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn keeps_what_the_profile_needs() {
+        let src = "default_profile = \"b\"\n[defaults]\ntimeout = 1\n[profiles.a]\nx = 1\n[profiles.b]\ny = 2\n  [profiles.b.login]\nz = [\n  1,\n]\n[profiles.c]\n";
+        let src = src.as_bytes();
+        assert_eq!(
+            sections_for(src, "b").unwrap(),
+            "default_profile = \"b\"\n[defaults]\ntimeout = 1\n[profiles.b]\ny = 2\n  [profiles.b.login]\nz = [\n  1,\n]\n"
+        );
+        assert_eq!(root(src), Some("default_profile = \"b\"\n"));
+        assert_eq!(
+            sections_for(b"x = \"\"\"\n[profiles.a]\n\"\"\"\n", "a"),
+            None
+        );
+        assert_eq!(sections_for(b"[other]\n", "a"), None);
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+        fn chance(&mut self, percent: usize) -> bool {
+            self.below(100) < percent
+        }
+    }
+
+    const NAMES: &[&str] = &["a", "b", "a.b", "c-d", "x y"];
+
+    /// How a header names profile `name`: bare when it can, else quoted.
+    fn key(rng: &mut Rng, name: &str) -> String {
+        let bare = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        match rng.below(3) {
+            0 if bare => name.to_string(),
+            1 => format!("'{name}'"),
+            _ => format!("\"{name}\""),
+        }
+    }
+
+    /// A profile's body: valid keys, and now and then the unusual.
+    /// `broken`: its `client_id` line is not TOML (the line count stays).
+    fn body(rng: &mut Rng, name: &str, broken: bool) -> String {
+        let mut s = String::new();
+        if rng.chance(90) {
+            s.push_str("provider = \"oauth2\"\ntoken_url = \"https://auth.example.com/t\"\n");
+        }
+        let eq = if broken { "= =" } else { "=" };
+        s.push_str(&format!("client_id {eq} \"id-{}\"\n", rng.below(3)));
+        let extras = [
+            "timeout = \"7s\"\n".to_string(),
+            "urls = [\n  \"https://git.example.com/\",\n  # [profiles.b]\n]\n".to_string(),
+            "env = { T = \"token\" }\n".to_string(),
+            format!("# [profiles.{name}]\n"),
+            "scope = \"\"\"\n[profiles.a]\nclient_id = \"evil\"\n\"\"\"\n".to_string(),
+            "scope = '''\n[profiles.b]\n'''\n".to_string(),
+            "extra = [\n[\"a\"],\n]\n".to_string(),
+            "extra = [\n  [\"profiles\"],\n]\n".to_string(),
+            "extra.x = \"y\"\n".to_string(),
+            "client_auth = \"body\"\n".to_string(),
+            "refresh_margin = \"soon\"\n".to_string(),
+        ];
+        let mut used = Vec::new();
+        for _ in 0..rng.below(3) {
+            // The first four are usual; the rest, rarer, make doubts.
+            let pick = if rng.chance(93) { 4 } else { extras.len() };
+            let i = rng.below(pick);
+            if !used.contains(&i) {
+                used.push(i);
+                s.push_str(&extras[i]);
+            }
+        }
+        s
+    }
+
+    /// A config of random profiles, each in one of the forms TOML allows;
+    /// the tables of profile `junk` hold a line that is not TOML.
+    fn config(rng: &mut Rng, junk: Option<&str>) -> String {
+        let mut root = String::new();
+        let mut s = String::new();
+        if rng.chance(40) {
+            root.push_str(&format!(
+                "default_profile = \"{}\"\n",
+                NAMES[rng.below(NAMES.len())]
+            ));
+        }
+        if rng.chance(3) {
+            root.push_str("bogus = 1\n");
+        }
+        // Each profile once, in a random order; now and then one twice.
+        let mut order: Vec<&str> = NAMES.to_vec();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        if rng.chance(5) {
+            order.push(NAMES[rng.below(NAMES.len())]);
+        }
+        let plain = "provider = \"oauth2\", token_url = \"https://auth.example.com/t\"";
+        for name in order {
+            let k = key(rng, name);
+            match rng.below(100) {
+                0..75 => {
+                    let pad = ["", " ", "\t"][rng.below(3)];
+                    s.push_str(&format!("{pad}[profiles.{k}]{pad}\n"));
+                    s.push_str(&body(rng, name, junk == Some(name)));
+                    if rng.chance(15) {
+                        s.push_str(&format!("[profiles.{k}.extra]\nk = \"v\"\n"));
+                    }
+                }
+                75..83 => {
+                    s.push_str(&format!(
+                        "[profiles]\n{k}.provider = \"oauth2\"\n{k}.token_url = \"https://auth.example.com/t\"\n{k}.client_id = \"id-7\"\n"
+                    ));
+                    if rng.chance(50) {
+                        // A sub-table of a table made by dotted keys.
+                        s.push_str(&format!("[profiles.{k}.extra]\nk = \"v\"\n"));
+                    }
+                }
+                83..90 => root.push_str(&format!(
+                    "profiles.{k}.provider = \"oauth2\"\nprofiles.{k}.token_url = \"https://auth.example.com/t\"\nprofiles.{k}.client_id = \"id-8\"\n"
+                )),
+                90..95 => s.push_str(&format!(
+                    "[profiles]\n{k} = {{ {plain}, client_id = \"id-9\" }}\n"
+                )),
+                _ => {}
+            }
+            match rng.below(100) {
+                0..10 => s.push_str("[defaults]\ntimeout = \"9s\"\n"),
+                10..13 => s.push_str("[defaults.env]\nX = \"token\"\n"),
+                13 => s.push_str(&format!("[[profiles.{k}.list]]\nk = 1\n")),
+                14 => s.push_str("[other]\nk = 1\n"),
+                _ => {}
+            }
+            if rng.chance(20) {
+                s.push_str("\n# a comment [profiles.a]\n\n");
+            }
+        }
+        root + &s
+    }
+
+    /// What the full parse makes of profile `name` (or the default);
+    /// `None` when the file does not parse at all.
+    fn full(source: &str, name: Option<&str>) -> Option<String> {
+        let path = std::path::Path::new("/c.toml");
+        let config = crate::config::Config::parse(path, source.to_string()).ok()?;
+        let result = config.select(name).and_then(|n| config.profile(&n));
+        Some(format!("{:?}", result.map_err(|e| (e.message, e.hints))))
+    }
+
+    /// What the quick selection makes of it, when it is sure (an invalid
+    /// profile is never its answer: the full parse words the error).
+    fn quick(source: &str, name: Option<&str>) -> Option<String> {
+        let path = std::path::Path::new("/c.toml");
+        let (_, profile) = crate::config::Config::parse_selected(path, source.as_bytes(), name)?;
+        Some(format!("{:?}", Ok::<_, ()>(profile)))
+    }
+
+    /// Generated configs: wherever the quick selection answers, it answers
+    /// what the full parse does, located error messages included; and a
+    /// syntax error in another profile's table never changes its answer.
+    /// (A file that does not parse as a whole because of how other
+    /// profiles' tables clash is reported by `config check` and `status`;
+    /// the quick selection may still serve the profile asked for, whose own
+    /// tables are read the same.)
+    #[test]
+    fn agrees_with_the_full_parse() {
+        let (mut quick_answers, mut with_junk, mut url_answers) = (0, 0, 0);
+        for seed in 1..1500u64 {
+            let start = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let source = config(&mut Rng(start), None);
+            for name in NAMES.iter().map(|n| Some(*n)).chain([None]) {
+                if let (Some(q), Some(f)) = (quick(&source, name), full(&source, name)) {
+                    quick_answers += 1;
+                    assert_eq!(q, f, "{name:?} in\n{source}");
+                }
+            }
+            // Which profile serves a URL: the same with only the profiles
+            // that mention `urls`, whenever the whole file validates.
+            let path = std::path::Path::new("/c.toml");
+            let target = crate::urlmatch::Target::parse("https://git.example.com/x.git").unwrap();
+            let shown = |c: crate::error::Result<crate::config::Config>| {
+                c.and_then(|c| c.profile_for_url(&target))
+                    .map(|p| p.map(|p| format!("{p:?}")))
+                    .map_err(|e| e.message)
+            };
+            let full_urls = shown(crate::config::Config::parse(path, source.clone()));
+            if full_urls.is_ok() {
+                url_answers += 1;
+                let part = shown(crate::config::Config::parse_for_urls(path, source.clone()));
+                assert_eq!(part, full_urls, "{source}");
+            }
+            // The same file with a broken line in one profile's tables.
+            let junk = NAMES[(seed % NAMES.len() as u64) as usize];
+            let broken = config(&mut Rng(start), Some(junk));
+            for name in NAMES.iter().filter(|n| **n != junk) {
+                if let (Some(q), Some(f)) = (quick(&broken, Some(name)), full(&source, Some(name)))
+                {
+                    with_junk += 1;
+                    assert_eq!(q, f, "{name:?} in\n{broken}");
+                }
+            }
+        }
+        // The generator must exercise the quick path, not only the doubts.
+        assert!(url_answers > 300, "{url_answers}");
+        assert!(quick_answers > 3000, "{quick_answers}");
+        assert!(with_junk > 2000, "{with_junk}");
+    }
+}
+
+#[cfg(test)]
+mod big {
+    /// A config of a thousand profiles takes the quick path.
+    #[test]
+    fn a_thousand_profiles_take_the_quick_path() {
+        let mut text = String::from("[defaults]\ntimeout = \"30s\"\n");
+        for i in 0..1000 {
+            if i == 500 {
+                text.push_str("\n[profiles.bench]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:1/t\"\nclient_id = \"c\"\nurls = [\"https://bench.example.com/\"]\n");
+            }
+            text.push_str(&format!("\n# Team {i}'s API.\n[profiles.team-{i}]\nprovider = \"oauth2\"\ntoken_url = \"https://auth{i}.example.com/oauth2/token\"\nclient_id = \"team-{i}-client\"\nclient_secret_env = \"TEAM_{i}_SECRET\"\nscope = \"api.read api.write\"\ntimeout = \"20s\"\n"));
+        }
+        let part = super::sections_for(text.as_bytes(), "bench").unwrap();
+        assert!(part.len() < 300, "{part}");
+        let found = crate::config::Config::parse_selected(
+            std::path::Path::new("c"),
+            text.as_bytes(),
+            Some("bench"),
+        );
+        assert!(found.is_some());
+    }
+}
