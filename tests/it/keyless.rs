@@ -781,3 +781,58 @@ fn oidc_provider_private_key_jwt_with_discovered_endpoints_and_revocation() {
         op.log()
     );
 }
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_id_token_of_a_browser_login_renewed_by_its_own_expiry() {
+    // ID tokens live 10 minutes, access tokens an hour.
+    let op = oidc::OidcServer::start_with(json!({ "ttl": { "IdToken": 600 } }));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file")
+        .set_env("BROWSER", oidc::browser());
+    let (tabs, log) = (env.root().join("tabs"), env.root().join("person.log"));
+    for (k, v) in oidc::person_env("approve", &tabs, &log) {
+        env.set_env(k, v);
+    }
+    env.write_config(&format!(
+        "[profiles.corp]\nprovider = \"oauth2\"\nissuer = \"{}\"\ngrant = \"authorization_code\"\nclient_id = \"{}\"\nscope = \"openid offline_access\"\n",
+        op.issuer(),
+        oidc::NATIVE_CLIENT
+    ));
+    env.case(["login", "-p", "corp"]).run().success();
+    let id = env
+        .case(["token", "--id-token", "-p", "corp"])
+        .run()
+        .success()
+        .stderr("")
+        .line();
+    let claims = jwt_claims(&id).expect("a JWT");
+    assert_eq!(claims["sub"], oidc::PERSON);
+    assert_eq!(claims["aud"], oidc::NATIVE_CLIENT);
+    let cred = env
+        .case(["token", "--id-token", "--format", "exec-credential", "corp"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(cred["status"]["token"], id.as_str());
+    assert_eq!(op.requests("POST /token"), 1, "{:?}", op.log());
+    // The access token is good for 30 more minutes: no request for it.
+    env.case(["token", "--min-ttl", "30m", "corp"])
+        .run()
+        .success();
+    assert_eq!(op.requests("POST /token"), 1, "{:?}", op.log());
+    // 30 more minutes: the access token has them, the ID token not; the
+    // refresh brings a new ID token (no browser).
+    let renewed = env
+        .case(["token", "--id-token", "--min-ttl", "30m", "corp"])
+        .run()
+        .success()
+        .line();
+    // The refreshed ID token (byte-identical when issued within the same
+    // second: RS256 is deterministic and its claims are the same).
+    let exp = |t: &str| jwt_claims(t).unwrap()["exp"].as_u64().unwrap();
+    assert!(exp(&renewed) >= exp(&id));
+    assert_eq!(jwt_claims(&renewed).unwrap()["sub"], oidc::PERSON);
+    assert_eq!(op.requests("POST /token"), 2, "{:?}", op.log());
+    assert_eq!(std::fs::read_to_string(&tabs).unwrap().lines().count(), 1);
+}
