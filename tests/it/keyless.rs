@@ -597,6 +597,24 @@ fn jwt_client(client_id: &str, key: &TestKey, alg: &str) -> serde_json::Value {
     })
 }
 
+/// A `bot` profile authenticating with `private_key_jwt`, its key (`pem`)
+/// in a file, at the endpoints (and other keys) `keys`; and the key file.
+fn bot_env(pem: &str, client_id: &str, keys: &str) -> (TestEnv, std::path::PathBuf) {
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file");
+    let path = env.write_file("keys/bot.pem", pem);
+    env.write_config(&format!(
+        "[profiles.bot]\nprovider = \"oauth2\"\n{keys}client_id = \"{client_id}\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{}\"\n",
+        path.display()
+    ));
+    (env, path)
+}
+
+/// `token_url` and `revocation_url` of oidc-provider at `issuer`.
+fn op_endpoints(issuer: &str) -> String {
+    format!("token_url = \"{issuer}/token\"\nrevocation_url = \"{issuer}/token/revocation\"\n")
+}
+
 #[test]
 #[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
 fn oidc_provider_private_key_jwt_with_rsa_p256_and_ed25519_keys_then_revocation() {
@@ -611,14 +629,11 @@ fn oidc_provider_private_key_jwt_with_rsa_p256_and_ed25519_keys_then_revocation(
         .collect();
     let op = oidc::OidcServer::start_with(json!({ "extra_clients": clients }));
     for (client_id, key, _) in &keys {
-        let mut env = TestEnv::new();
-        env.set_env("AUTHTOOL_SECRET_STORE", "file");
-        let path = env.write_file("keys/bot.pem", &key.pem);
-        env.write_config(&format!(
-            "[profiles.bot]\nprovider = \"oauth2\"\ntoken_url = \"{0}/token\"\nrevocation_url = \"{0}/token/revocation\"\nclient_id = \"{client_id}\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{1}\"\nkey_id = \"{client_id}-key\"\n",
-            op.issuer(),
-            path.display()
-        ));
+        let keys = format!(
+            "{}key_id = \"{client_id}-key\"\n",
+            op_endpoints(op.issuer())
+        );
+        let (env, _) = bot_env(&key.pem, client_id, &keys);
         let token = env.case(["token"]).run().success().stderr("").line();
         assert!(active(&op, &token), "{client_id}: {:?}", op.log());
         // Revoked at the server (with a fresh assertion), then forgotten.
@@ -642,15 +657,7 @@ fn oidc_provider_refuses_a_key_it_does_not_know_and_a_revocation_failure_does_no
     let op = oidc::OidcServer::start_with(json!({
         "extra_clients": [jwt_client("bot", &registered, "ES256")],
     }));
-    let mut env = TestEnv::new();
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    let path = env.write_file("keys/bot.pem", &TestKey::p256().pem);
-    let config = format!(
-        "[profiles.bot]\nprovider = \"oauth2\"\ntoken_url = \"{0}/token\"\nrevocation_url = \"{0}/token/revocation\"\nclient_id = \"bot\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{1}\"\n",
-        op.issuer(),
-        path.display()
-    );
-    env.write_config(&config);
+    let (env, path) = bot_env(&TestKey::p256().pem, "bot", &op_endpoints(op.issuer()));
     env.case(["token"])
         .run()
         .code(6)
@@ -759,14 +766,8 @@ fn oidc_provider_private_key_jwt_with_discovered_endpoints_and_revocation() {
     let op = oidc::OidcServer::start_with(json!({
         "extra_clients": [jwt_client("bot", &key, "ES256")],
     }));
-    let mut env = TestEnv::new();
-    env.set_env("AUTHTOOL_SECRET_STORE", "file");
-    let path = env.write_file("keys/bot.pem", &key.pem);
-    env.write_config(&format!(
-        "[profiles.bot]\nprovider = \"oauth2\"\nissuer = \"{}\"\nclient_id = \"bot\"\nclient_auth = \"private_key_jwt\"\nprivate_key_file = \"{}\"\n",
-        op.issuer(),
-        path.display()
-    ));
+    let issuer = format!("issuer = \"{}\"\n", op.issuer());
+    let (env, _) = bot_env(&key.pem, "bot", &issuer);
     let token = env.case(["token"]).run().success().stderr("").line();
     assert!(active(&op, &token), "{:?}", op.log());
     // The revocation endpoint comes from the discovery document.
@@ -780,4 +781,59 @@ fn oidc_provider_private_key_jwt_with_discovered_endpoints_and_revocation() {
         "{:?}",
         op.log()
     );
+}
+
+#[test]
+#[ignore = "needs node and tests/oidc/node_modules (npm ci)"]
+fn oidc_provider_id_token_of_a_browser_login_renewed_by_its_own_expiry() {
+    // ID tokens live 10 minutes, access tokens an hour.
+    let op = oidc::OidcServer::start_with(json!({ "ttl": { "IdToken": 600 } }));
+    let mut env = TestEnv::new();
+    env.set_env("AUTHTOOL_SECRET_STORE", "file")
+        .set_env("BROWSER", oidc::browser());
+    let (tabs, log) = (env.root().join("tabs"), env.root().join("person.log"));
+    for (k, v) in oidc::person_env("approve", &tabs, &log) {
+        env.set_env(k, v);
+    }
+    env.write_config(&format!(
+        "[profiles.corp]\nprovider = \"oauth2\"\nissuer = \"{}\"\ngrant = \"authorization_code\"\nclient_id = \"{}\"\nscope = \"openid offline_access\"\n",
+        op.issuer(),
+        oidc::NATIVE_CLIENT
+    ));
+    env.case(["login", "-p", "corp"]).run().success();
+    let id = env
+        .case(["token", "--id-token", "-p", "corp"])
+        .run()
+        .success()
+        .stderr("")
+        .line();
+    let claims = jwt_claims(&id).expect("a JWT");
+    assert_eq!(claims["sub"], oidc::PERSON);
+    assert_eq!(claims["aud"], oidc::NATIVE_CLIENT);
+    let cred = env
+        .case(["token", "--id-token", "--format", "exec-credential", "corp"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(cred["status"]["token"], id.as_str());
+    assert_eq!(op.requests("POST /token"), 1, "{:?}", op.log());
+    // The access token is good for 30 more minutes: no request for it.
+    env.case(["token", "--min-ttl", "30m", "corp"])
+        .run()
+        .success();
+    assert_eq!(op.requests("POST /token"), 1, "{:?}", op.log());
+    // 30 more minutes: the access token has them, the ID token not; the
+    // refresh brings a new ID token (no browser).
+    let renewed = env
+        .case(["token", "--id-token", "--min-ttl", "30m", "corp"])
+        .run()
+        .success()
+        .line();
+    // The refreshed ID token (byte-identical when issued within the same
+    // second: RS256 is deterministic and its claims are the same).
+    let exp = |t: &str| jwt_claims(t).unwrap()["exp"].as_u64().unwrap();
+    assert!(exp(&renewed) >= exp(&id));
+    assert_eq!(jwt_claims(&renewed).unwrap()["sub"], oidc::PERSON);
+    assert_eq!(op.requests("POST /token"), 2, "{:?}", op.log());
+    assert_eq!(std::fs::read_to_string(&tabs).unwrap().lines().count(), 1);
 }
