@@ -89,11 +89,13 @@ fn expiry_triggers_exactly_one_refresh_and_rotated_tokens_are_never_reused() {
 
 #[test]
 fn a_really_expired_token_is_renewed() {
-    let server = FakeServer::start(org_fake().lifetime_secs(1));
+    // The cached token is made to have expired (a 1-second lifetime made
+    // the renewed token expire on arrival on a loaded machine).
+    let server = FakeServer::start(org_fake().lifetime_secs(600));
     let env = org_env(&server, "");
     env.case(["token"]).run().success();
     let first = server.last_access_token().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.expire_cached_tokens();
     let ran = env.case(["token", "-v"]).run().filter(&first, "[OLD]");
     let token = server.last_access_token().unwrap();
     assert_ne!(token, first);
