@@ -18,6 +18,10 @@
 //! - cold path: `authtool token --no-cache` vs `curl` making the same
 //!   token request to the same server, and which trust-store files it
 //!   opens (`strace`);
+//! - DPoP (issue 13): a cached `header --method --url` of a `dpop = true`
+//!   profile (its key read from the `file` secret store, a proof signed
+//!   per call; a second fake server in DPoP mode) vs a cached bearer
+//!   `header`; no token request may be made;
 //! - renewal storms: 100 and 500 processes on an expired token vs on a
 //!   valid one, the server taking 300 ms to answer; exactly one token
 //!   request, one token printed;
@@ -29,6 +33,7 @@
 //!
 //! Modes (the first argument that is not a flag):
 //! - `all` (default): the above;
+//! - `dpop`: only the DPoP group; prints its goal, writes nothing;
 //! - `profile`: `strace -c`, `valgrind --tool=callgrind` and `perf stat`
 //!   of one cached call, written to `target/bench-profile/`;
 //! - `serve`: sets everything up, prints the environment as `export` lines
@@ -60,6 +65,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{FakeOAuth2, FakeServer, TestEnv, find_authtool_bin, transcript};
 
 const PROFILE: &str = "bench";
+/// The `dpop = true` profile, against a second fake server in DPoP mode.
+const DPOP_PROFILE: &str = "bench-dpop";
+/// The API request its proofs are made for.
+const DPOP_URL: &str = "https://api.example.com/v1/items";
 const CLIENT_ID: &str = "bench-client";
 const CLIENT_SECRET: &str = "bench-secret";
 const SECRET_VAR: &str = "BENCH_CLIENT_SECRET";
@@ -74,6 +83,17 @@ pub const CONFIG_SIZES: [usize; 4] = [1, 50, 200, 1000];
 
 type Res<T> = std::result::Result<T, String>;
 
+/// `header` of the DPoP profile for one API request.
+const DPOP_ARGS: [&str; 7] = [
+    "header",
+    "-p",
+    DPOP_PROFILE,
+    "--method",
+    "GET",
+    "--url",
+    DPOP_URL,
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") && std::env::var_os("AUTHTOOL_BENCH").is_none() {
@@ -86,9 +106,12 @@ fn main() -> ExitCode {
         .map_or("all", String::as_str);
     let result = match mode {
         "all" => run_all(),
+        "dpop" => run_dpop(),
         "profile" => profile(),
         "serve" => serve(),
-        other => Err(format!("unknown mode `{other}` (all, profile or serve)")),
+        other => Err(format!(
+            "unknown mode `{other}` (all, dpop, profile or serve)"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,6 +136,7 @@ fn repo_root() -> PathBuf {
 /// The fake server, the hermetic environment and the programs measured.
 struct Bench {
     server: FakeServer<FakeOAuth2>,
+    dpop_server: FakeServer<FakeOAuth2>,
     env: TestEnv,
     authtool: PathBuf,
     reference: PathBuf,
@@ -151,6 +175,7 @@ impl Bench {
         }
 
         let server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET));
+        let dpop_server = FakeServer::start(FakeOAuth2::new(CLIENT_ID, CLIENT_SECRET).dpop(true));
         let mut env = TestEnv::new();
         // As a user runs it: the config at its default place (under
         // $XDG_CONFIG_HOME), found without $AUTHTOOL_CONFIG.
@@ -170,6 +195,10 @@ impl Bench {
         let profile = format!(
             "[profiles.{PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\nurls = [\"{BENCH_URL}\"]\n",
             server.token_url()
+        );
+        let dpop_profile = format!(
+            "[profiles.{DPOP_PROFILE}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"{SECRET_VAR}\"\ndpop = true\n",
+            dpop_server.token_url()
         );
         // Configs of 1 to 1,000 profiles, `bench` in the middle: the same
         // profile, so the same cached token.
@@ -196,7 +225,7 @@ impl Bench {
         );
         env.write_file("docker-request.txt", "https://bench.example.com\n");
         env.write_config(&format!(
-            "{example}\n# The profile the benchmark uses: the loopback fake server.\n{profile}"
+            "{example}\n# The profiles the benchmark uses: the loopback fake servers.\n{profile}\n{dpop_profile}"
         ));
         env.write_file("small.toml", &profile);
         env.write_file(
@@ -212,6 +241,7 @@ impl Bench {
             });
         let bench = Bench {
             server,
+            dpop_server,
             env,
             authtool,
             reference,
@@ -280,6 +310,16 @@ impl Bench {
         }
         if bench.server.counters().token_requests != 1 {
             return Err("the cached calls made requests".into());
+        }
+        // The DPoP profile: one login (its key goes to the secret store),
+        // then proofs from the cache.
+        bench.run(&bench.authtool, &["token", "-p", DPOP_PROFILE])?;
+        let headers = bench.run(&bench.authtool, &DPOP_ARGS)?;
+        if !headers.starts_with("Authorization: DPoP ") || !headers.contains("\nDPoP: ") {
+            return Err(format!("the DPoP header call printed {headers:?}"));
+        }
+        if bench.dpop_server.counters().token_requests != 1 {
+            return Err("the cached DPoP header call made requests".into());
         }
         let gh = bench.run(Path::new("gh"), &["auth", "token"])?;
         if gh.trim_end() != GH_TOKEN {
@@ -548,6 +588,32 @@ impl Bench {
     /// same profile, so the same cached token.
     fn small_config(&self) -> PathBuf {
         self.env.root().join("small.toml")
+    }
+
+    /// The DPoP group: a cached DPoP `header --method --url` vs a cached
+    /// bearer `header`; an error if it made a token request.
+    fn dpop(&self, rounds: usize, runs: usize) -> Res<Vec<Sample>> {
+        let before = self.dpop_server.counters().token_requests;
+        let samples = self.hyperfine(
+            "dpop",
+            &[
+                (
+                    "authtool header --method --url (DPoP, cached)",
+                    format!("{} {}", self.authtool.display(), DPOP_ARGS.join(" ")),
+                ),
+                (
+                    "authtool header (bearer, cached)",
+                    format!("{} header -p {PROFILE}", self.authtool.display()),
+                ),
+            ],
+            rounds,
+            runs,
+            20,
+        )?;
+        if self.dpop_server.counters().token_requests != before {
+            return Err("the cached DPoP measurements made token requests".into());
+        }
+        Ok(samples)
     }
 
     /// The command line of authtool's cached call, for hyperfine.
@@ -825,13 +891,16 @@ fn run_all() -> Res<()> {
     let cold_requests = bench.server.counters().token_requests - before;
     let trust_files = bench.trust_store_files();
 
-    // 5. Renewal storms.
+    // 5. DPoP: a cached header with a proof vs a cached bearer header.
+    let dpop = bench.dpop(rounds, runs)?;
+
+    // 6. Renewal storms.
     let storms = storm_sizes
         .iter()
         .map(|n| bench.storm(*n))
         .collect::<Res<Vec<_>>>()?;
 
-    // 6. Memory and size.
+    // 7. Memory and size.
     let args = ["token", "-p", PROFILE];
     let rss = bench.peak_rss(&bench.authtool, &args, 20)?;
     let big = bench.config_of(1000).display().to_string();
@@ -859,6 +928,7 @@ fn run_all() -> Res<()> {
         cold,
         cold_requests,
         trust_files,
+        dpop,
         storms,
         rss,
         rss_big,
@@ -875,6 +945,27 @@ fn run_all() -> Res<()> {
     write_section(&out, &markdown)?;
     eprintln!("perf: wrote {}", out.display());
     eprint!("perf: goals\n{}", report.summary());
+    Ok(())
+}
+
+/// Only the DPoP group (`perf dpop --bench`): its goal on the terminal;
+/// docs/performance.md is not touched.
+fn run_dpop() -> Res<()> {
+    let rounds = setting("AUTHTOOL_BENCH_ROUNDS", 5).max(1);
+    let runs = setting("AUTHTOOL_BENCH_RUNS", 100).max(2);
+    wait_for_quiet();
+    let load = load_average();
+    let bench = Bench::new()?;
+    let dpop = bench.dpop(rounds, runs)?;
+    let (goal, measured, ok) = report::dpop_goal(&dpop);
+    eprintln!(
+        "perf: load average {load} before, {} after; {rounds} rounds × {runs} runs",
+        load_average()
+    );
+    eprintln!(
+        "{} {goal}: {measured}",
+        if ok { "met    " } else { "NOT MET" }
+    );
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The benchmark's results: statistics, the targets of issues 7 and 16,
+//! The benchmark's results: statistics, the targets of issues 7, 13 and 16,
 //! and the markdown section of `docs/performance.md`.
 
 use std::fmt::Write as _;
@@ -16,6 +16,10 @@ pub const GH_OVER_CACHED_MIN: f64 = 20.0;
 pub const MIB: u64 = 1024 * 1024;
 pub const RSS_MAX: u64 = 8 * MIB;
 pub const BINARY_MAX: u64 = 8 * MIB;
+
+/// Issue 13: a cached DPoP `header --method --url` (a secret-store read and
+/// a signature more) against a cached bearer `header`.
+pub const DPOP_VS_BEARER_MAX: f64 = 1.25;
 
 /// The goals of issue 16.
 pub const CACHED_VS_CAT_MAX: f64 = 1.0;
@@ -176,6 +180,8 @@ pub struct Report {
     pub cold: Vec<Sample>,
     pub cold_requests: u64,
     pub trust_files: Option<usize>,
+    /// Cached `header`: the DPoP profile's (with a proof), then the bearer one's.
+    pub dpop: Vec<Sample>,
     pub storms: Vec<Storm>,
     pub rss: Vec<u64>,
     pub rss_big: Vec<u64>,
@@ -193,6 +199,23 @@ fn med(group: &[Sample], prefix: &str) -> f64 {
     find(group, prefix).map_or(f64::NAN, Sample::median)
 }
 
+fn vs(a: f64, b: f64) -> String {
+    format!("{:.2}× ({} vs {})", a / b, ms(a), ms(b))
+}
+
+/// The DPoP goal of issue 13: (goal, what was measured, met).
+pub fn dpop_goal(group: &[Sample]) -> (String, String, bool) {
+    let dpop = med(group, "authtool header --method");
+    let bearer = med(group, "authtool header (bearer");
+    (
+        format!(
+            "(issue 13) cached DPoP `header --method --url` ≤ {DPOP_VS_BEARER_MAX}× a cached bearer `header`"
+        ),
+        vs(dpop, bearer),
+        dpop / bearer <= DPOP_VS_BEARER_MAX,
+    )
+}
+
 impl Report {
     /// Every goal: (goal, what was measured, met).
     fn goals(&self) -> Vec<(String, String, bool)> {
@@ -201,7 +224,6 @@ impl Report {
         let cat = med(&self.cached, "cat ");
         let reference = med(&self.cached, "reference");
         let gh = med(&self.cached, "gh ");
-        let vs = |a: f64, b: f64| format!("{:.2}× ({} vs {})", a / b, ms(a), ms(b));
         goals.push((
             format!("1. cached `token` ≤ {CACHED_VS_CAT_MAX}× `cat` of its cache file"),
             vs(at, cat),
@@ -298,6 +320,7 @@ impl Report {
             },
             self.trust_files == Some(0),
         ));
+        goals.push(dpop_goal(&self.dpop));
         goals.push((
             format!("(issue 7) cached `token` ≤ {CACHED_VS_REFERENCE_MAX}× the Rust reference"),
             vs(at, reference),
@@ -370,7 +393,7 @@ impl Report {
         }
         s.push('\n');
 
-        let groups: [(&str, &Vec<Sample>, &str); 4] = [
+        let groups: [(&str, &Vec<Sample>, &str); 5] = [
             (
                 "Cached path",
                 &self.cached,
@@ -387,6 +410,11 @@ impl Report {
                 "A request on stdin (git: `protocol=https`, `host=bench.example.com`; Docker: the server URL). `exec` runs `printenv AUTHTOOL_TOKEN`; the last row times `printenv HOME`, the same child alone.",
             ),
             ("Cold path (loopback fake OAuth2 server)", &self.cold, ""),
+            (
+                "DPoP: a cached header with a proof vs a bearer one",
+                &self.dpop,
+                "`bench-dpop` (`dpop = true`, a second fake server in DPoP mode, its key in the `file` secret store) against `bench`; no token request was made.",
+            ),
         ];
         for (title, group, note) in groups {
             let _ = writeln!(s, "### {title}\n");
@@ -428,12 +456,14 @@ impl Report {
                 let _ = writeln!(s, "- {}: `{}`", sample.label, shorten(&sample.command));
             }
             let _ = writeln!(s, "\n</details>\n");
+            if std::ptr::eq(group, &self.cold) {
+                let _ = writeln!(
+                    s,
+                    "The cold group made {} token requests ({} rounds × ({} warm-up + {} runs) × 2 commands).\n",
+                    self.cold_requests, self.rounds, 10, self.runs
+                );
+            }
         }
-        let _ = writeln!(
-            s,
-            "The cold group made {} token requests ({} rounds × ({} warm-up + {} runs) × 2 commands).\n",
-            self.cold_requests, self.rounds, 10, self.runs
-        );
 
         let _ = writeln!(s, "### Renewal storms\n");
         let _ = writeln!(

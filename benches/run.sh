@@ -3,6 +3,8 @@
 # and prints each goal of issue 16, its ratio and whether it was met.
 #
 #   benches/run.sh            measure everything, rewrite the results section
+#   benches/run.sh dpop       only the DPoP group (issue 13): prints its goal,
+#                             writes nothing
 #   benches/run.sh profile    strace -c, callgrind, perf stat of one cached
 #                             call (a release build with symbols), into
 #                             target/bench-profile/
