@@ -36,7 +36,8 @@ enum Sub {
 
 /// `token`/`header` with `-p/--profile`, `--config`, `-v/--verbose`, a
 /// positional profile, `-f/--format`, `-n/--no-newline`, `--min-ttl`,
-/// `--no-cache`, `--interactive` and `--id-token`; `git-credential OPERATION`
+/// `--no-cache`, `--interactive`, `--id-token`, `--method` and `--url` (a
+/// DPoP proof's request); `git-credential OPERATION`
 /// (`--timeout`, `--interactive`) and `docker-credential OPERATION`
 /// (`--interactive`); `exec [PROFILE] [--interactive] -- CMD…`: each flag
 /// at most once; `None` for anything else.
@@ -49,6 +50,7 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
     let mut no_newline = false;
     let mut fresh = FreshnessArgs::default();
     let mut interactive = InteractiveArg::default();
+    let mut request = RequestArgs::default();
     let mut timeout = None;
     let mut command = None;
     let mut verbose = false;
@@ -104,6 +106,12 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             "--id-token" if tokens && !fresh.id_token && inline.is_none() => {
                 fresh.id_token = true;
             }
+            "--method" if tokens && request.method.is_none() => {
+                request.method = Some(value()?.to_string());
+            }
+            "--url" if tokens && request.url.is_none() => {
+                request.url = Some(value()?.to_string());
+            }
             "--timeout" if sub == Some(Sub::GitCredential) && timeout.is_none() => {
                 timeout = Some(crate::timefmt::parse_duration(value()?).ok()?);
             }
@@ -128,13 +136,13 @@ pub fn quick(args: &[OsString]) -> Option<Cli> {
             no_newline,
             freshness: fresh,
             interactive,
-            request: RequestArgs::default(),
+            request,
         }),
         Sub::Header => Command::Header(HeaderArgs {
             profile,
             freshness: fresh,
             interactive,
-            request: RequestArgs::default(),
+            request,
         }),
         Sub::GitCredential => Command::GitCredential(GitCredentialArgs {
             operation: operation?,
@@ -192,6 +200,15 @@ mod tests {
             &["header", "prod", "--min-ttl=90s"],
             &["token", "-p", "corp", "--interactive"],
             &["header", "--interactive", "corp"],
+            &["header", "--method", "GET", "--url", "https://x/"],
+            &[
+                "header",
+                "-p",
+                "d",
+                "--method=POST",
+                "--url=https://x/a?b=c",
+            ],
+            &["token", "--format", "curl", "--url", "https://x/"],
             &["git-credential", "get"],
             &["-p", "prod", "git-credential", "get"],
             &[
@@ -250,8 +267,8 @@ mod tests {
             &["token", "--min-ttl", "soon"],
             &["header", "-n"],
             &["header", "--format", "raw"],
-            &["header", "--method", "GET", "--url", "https://x/"],
-            &["token", "--format", "curl", "--url", "https://x/"],
+            &["header", "--method", "-X", "--url", "https://x/"],
+            &["header", "--url", "https://x/", "--url", "https://y/"],
             &["token", "--no-cache=true"],
             &["token", "--interactive=yes"],
             &["token", "--interactive", "--interactive"],
@@ -311,6 +328,9 @@ mod tests {
             "--no-cache",
             "--interactive",
             "--id-token",
+            "--method",
+            "GET",
+            "--url=https://x/",
             "--",
             "-",
             "",
