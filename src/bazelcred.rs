@@ -55,6 +55,9 @@ pub fn get(config: Option<&Config>, input: &[u8]) -> Result<String> {
     if let Some(profile) = profile {
         debug!("bazel-credential get: profile '{}'", profile.name);
         let provider = profile.provider.provider();
+        if provider.dpop() {
+            return Err(crate::output::needs_proof_error(&profile.name, "Bazel"));
+        }
         let token = Session::new(&profile)?.token(&Want::default())?;
         let presentation = provider.present(&token);
         if presentation.headers.is_empty() {

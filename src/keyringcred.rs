@@ -83,6 +83,12 @@ pub fn get(
         return Ok(none);
     }
     debug!("keyring get: profile '{}'", profile.name);
+    if profile.provider.provider().dpop() {
+        return Err(crate::output::needs_proof_error(
+            &profile.name,
+            "the keyring helper (pip, uv)",
+        ));
+    }
     let token = Session::new(&profile)?.token(&Want::default())?;
     let secret = token.access_token.expose();
     let stdout = match mode {

@@ -967,7 +967,10 @@ impl<'a> Session<'a> {
         }
         // Never print a token that could not have come from a server (a
         // hand-edited or damaged file): it would end up in headers.
-        if crate::providers::check_token("token", entry.token.access_token.expose()).is_err() {
+        let printable = std::iter::once(&entry.token.access_token)
+            .chain(&entry.token.id_token)
+            .all(|t| crate::providers::check_token("token", t.expose()).is_ok());
+        if !printable {
             crate::warn!(
                 "profile '{}': ignoring the damaged token cache {} (its token is empty or holds characters no token has)",
                 self.profile.name,

@@ -127,8 +127,45 @@ fn line_changes(before: &str, after: &str) -> String {
     };
     rows.into_iter()
         .filter(|(sign, _)| *sign != ' ')
-        .map(|(sign, line)| format!("{sign} {line}\n"))
+        .map(|(sign, line)| match sign {
+            // A line of the user's file may hold a credential.
+            '-' => format!("- {}\n", mask_line(line)),
+            _ => format!("{sign} {line}\n"),
+        })
         .collect()
+}
+
+/// `line` of another program's config as it may be shown: the value of a
+/// key that names a credential (`auth`, `token`, `password`, `secret`,
+/// `client-key-data`, …) and the password in a URL's user info as `***`.
+fn mask_line(line: &str) -> String {
+    const SECRET_KEYS: &[&str] = &["auth", "token", "password", "secret", "-data", "apikey"];
+    if let Some(at) = line.find([':', '=']) {
+        let key = line[..at].to_ascii_lowercase();
+        if SECRET_KEYS.iter().any(|k| key.contains(k)) && !line[at + 1..].trim().is_empty() {
+            let open = line[at + 1..].trim_end().ends_with('{');
+            if !open {
+                return format!("{} ***", &line[..=at]);
+            }
+        }
+    }
+    let Some(scheme) = line.find("://") else {
+        return line.to_string();
+    };
+    let rest = &line[scheme + 3..];
+    let authority = rest
+        .find(['/', ' ', '"', '\''])
+        .map_or(rest, |end| &rest[..end]);
+    match authority
+        .rfind('@')
+        .and_then(|at| authority[..at].find(':').map(|c| (c, at)))
+    {
+        Some((colon, at)) => {
+            let start = scheme + 3;
+            format!("{}***{}", &line[..start + colon + 1], &line[start + at..])
+        }
+        None => line.to_string(),
+    }
 }
 
 /// A word as a shell would need it quoted.
@@ -329,4 +366,34 @@ pub(crate) fn urls_of(profile: &Profile) -> Result<&[String]> {
         .hint("add the URL prefixes it serves, e.g. urls = [\"https://git.example.com/\"]"));
     }
     Ok(&profile.common.urls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removed_lines_show_no_credentials() {
+        for (line, shown) in [
+            (
+                "index-url = https://me:s3cret@pypi.example.com/simple/",
+                "index-url = https://me:***@pypi.example.com/simple/",
+            ),
+            ("\t\t\t\"auth\": \"dXNlcjpwYXNz\"", "\t\t\t\"auth\": ***"),
+            ("    token: abc", "    token: ***"),
+            ("    client-key-data: LS0t", "    client-key-data: ***"),
+            ("\t\"auths\": {", "\t\"auths\": {"),
+            ("\t\t\"gcr.io\": \"gcloud\"", "\t\t\"gcr.io\": \"gcloud\""),
+            (
+                "index-url = https://pypi.org/simple/",
+                "index-url = https://pypi.org/simple/",
+            ),
+        ] {
+            assert_eq!(mask_line(line), shown, "{line}");
+        }
+        assert_eq!(
+            line_changes("token: abc\n", "x: 1\n"),
+            "- token: ***\n+ x: 1\n"
+        );
+    }
 }

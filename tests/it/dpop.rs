@@ -582,5 +582,25 @@ hint: use a profile without dpop = true for git
 hint: use a profile without dpop = true for Docker
 ",
         );
+    // Bazel and pip/uv send what they get as a bearer token too.
+    env.case(["bazel-credential", "get"])
+        .stdin(r#"{"uri": "https://git.example.test/org/repo"}"#)
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): Bazel sends them as bearer tokens, without the proof each request needs
+hint: use a profile without dpop = true for Bazel
+",
+        );
+    env.case(["keyring", "get", "https://git.example.test/simple/", "oauth2"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): the keyring helper (pip, uv) sends them as bearer tokens, without the proof each request needs
+hint: use a profile without dpop = true for the keyring helper (pip, uv)
+",
+        );
     assert_eq!(server.counters().token_requests, 0);
 }

@@ -128,17 +128,24 @@ pub struct Sent {
 }
 
 impl Sent {
-    /// Reads the answer to `request` as `spec` says.
+    /// Reads the answer to `request` as `spec` says (a DPoP profile's
+    /// token must be DPoP-bound, and is marked with its key's thumbprint).
     pub fn read(&self, spec: &Spec, request: &RequestSpec, ctx: &Ctx) -> Result<TokenSet> {
         let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
-        spec.response
-            .read(
+        let mut set = spec
+            .response
+            .read_token(
                 &self.response,
                 &request.endpoint,
                 crate::timefmt::now(),
                 &hint,
+                ctx.dpop.is_some(),
             )
-            .map_err(|e| self.masks.error(e))
+            .map_err(|e| assertion_hint(request, self.masks.error(e)))?;
+        if let Some(prover) = ctx.dpop {
+            set.dpop_jkt = Some(prover.key().thumbprint().to_string());
+        }
+        Ok(set)
     }
 }
 
@@ -157,22 +164,7 @@ fn run(
     ctx: &Ctx,
     refresh_token: Option<&Secret>,
 ) -> Result<TokenSet> {
-    let (resp, masks) = request.send(ctx, refresh_token)?;
-    let hint = spec.rejected_hint.replace("{profile}", ctx.profile_name);
-    let mut set = spec
-        .response
-        .read_token(
-            &resp,
-            &request.endpoint,
-            crate::timefmt::now(),
-            &hint,
-            ctx.dpop.is_some(),
-        )
-        .map_err(|e| assertion_hint(request, masks.error(e)))?;
-    if let Some(prover) = ctx.dpop {
-        set.dpop_jkt = Some(prover.key().thumbprint().to_string());
-    }
-    Ok(set)
+    send(request, ctx, refresh_token)?.read(spec, request, ctx)
 }
 
 /// A client assertion the server refused (`invalid_client`) gets a hint

@@ -136,10 +136,11 @@ fn poll(
         ))
     };
     loop {
-        let next = Instant::now() + Duration::from_secs(interval);
-        if next > deadline {
-            return Err(timed_out());
-        }
+        // A server's interval may be absurd: past the deadline is a timeout.
+        let next = match Instant::now().checked_add(Duration::from_secs(interval)) {
+            Some(next) if next <= deadline => next,
+            _ => return Err(timed_out()),
+        };
         std::thread::sleep(next - Instant::now());
         let sent = engine::send(&request, ctx, Some(&auth.device_code))?;
         let error = (sent.response.status == 400)
@@ -151,7 +152,7 @@ fn poll(
                 debug!("profile '{name}': the login is pending");
             }
             Some("slow_down") => {
-                interval += SLOW_DOWN;
+                interval = interval.saturating_add(SLOW_DOWN);
                 debug!("profile '{name}': the server asks to slow down; polling every {interval}s");
             }
             Some("access_denied") => {
