@@ -14,8 +14,6 @@
 use crate::error::{Error, Result};
 use crate::jose::{self, SigningKey};
 use crate::secret::Secret;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::Algorithm;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -107,7 +105,7 @@ impl Key {
             claims["nonce"] = nonce.into();
         }
         if let Some(token) = access_token {
-            claims["ath"] = sha256_b64(token.expose().as_bytes()).into();
+            claims["ath"] = crate::jose::sha256_b64(token.expose().as_bytes()).into();
         }
         self.signing
             .sign(Algorithm::ES256, PROOF_TYPE, None, true, &claims)
@@ -149,10 +147,6 @@ pub fn request_url(text: &str) -> Result<Url> {
                 .hint("give the full URL of the request, like https://api.example.com/v1/items"),
         ),
     }
-}
-
-fn sha256_b64(data: &[u8]) -> String {
-    B64.encode(ring::digest::digest(&ring::digest::SHA256, data))
 }
 
 /// 16 hex digits of the SHA-256 of the identity.
@@ -256,11 +250,7 @@ mod tests {
         let url = Url::parse("https://a.example/p/t?x=1#f").unwrap();
         let token = Secret::new("tok");
         let proof = key.proof("POST", &url, Some("n1"), Some(&token)).unwrap();
-        let parts: Vec<&str> = proof.expose().split('.').collect();
-        let header: serde_json::Value =
-            serde_json::from_slice(&B64.decode(parts[0]).unwrap()).unwrap();
-        let claims: serde_json::Value =
-            serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+        let crate::jwt::Jwt { header, claims, .. } = crate::jwt::decode(proof.expose()).unwrap();
         assert_eq!(header["typ"], "dpop+jwt");
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["jwk"]["kty"], "EC");
@@ -268,7 +258,7 @@ mod tests {
         assert_eq!(claims["htm"], "POST");
         assert_eq!(claims["htu"], "https://a.example/p/t");
         assert_eq!(claims["nonce"], "n1");
-        assert_eq!(claims["ath"], sha256_b64(b"tok"));
+        assert_eq!(claims["ath"], crate::jose::sha256_b64(b"tok"));
         let other = key.proof("POST", &url, None, None).unwrap();
         assert_ne!(proof, other);
     }

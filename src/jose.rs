@@ -97,6 +97,22 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// base64url (no padding) of the SHA-256 of `data`: PKCE's S256, a DPoP
+/// proof's `ath`, a JWK thumbprint.
+pub fn sha256_b64(data: &[u8]) -> String {
+    b64(ring::digest::digest(&ring::digest::SHA256, data).as_ref())
+}
+
+/// `n` random bytes from the system's generator, base64url (no padding):
+/// `state`, `nonce`, a PKCE verifier.
+pub fn random_b64(n: usize) -> crate::error::Result<String> {
+    let mut bytes = vec![0u8; n];
+    SystemRandom::new().fill(&mut bytes).map_err(|_| {
+        crate::error::Error::internal("the system's random number generator failed")
+    })?;
+    Ok(b64(&bytes))
+}
+
 impl SigningKey {
     /// Reads the first private key in `text` (PEM): `PRIVATE KEY`
     /// (PKCS#8: RSA, P-256 or Ed25519), `RSA PRIVATE KEY` (PKCS#1) or
@@ -270,7 +286,7 @@ impl SigningKey {
         // serde_json's maps keep keys sorted: the members are already in
         // lexicographic order, and `to_string` writes no whitespace.
         let canonical = self.public.to_string();
-        b64(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()).as_ref())
+        sha256_b64(canonical.as_bytes())
     }
 
     /// A compact JWS of `claims`, signed with `alg`, with `typ`, `kid` and,

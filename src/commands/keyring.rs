@@ -16,9 +16,10 @@ pub fn run(g: &Global, args: &KeyringArgs) -> Result<Outcome> {
         .hint("profiles' tokens are issued by authtool: configure them in authtool's config file, not with `keyring set`"));
     }
     let Some(service) = args.service.as_deref() else {
-        return Err(Error::config(
-            "keyring get: no SERVICE given (the index URL)",
-        ));
+        return Err(
+            Error::config("keyring get: no SERVICE given (the index URL)")
+                .hint("usage: `keyring get URL USERNAME`, as pip and uv call it"),
+        );
     };
     let config = load_config_for_urls(g)?;
     let reply = keyringcred::get(config.as_ref(), service, args.username.as_deref(), mode)?;

@@ -15,7 +15,9 @@ pub fn run(g: &Global, args: &SetupArgs) -> Result<Outcome> {
         .hint("git, kubectl and Docker find their files themselves: set GIT_CONFIG_GLOBAL, KUBECONFIG or DOCKER_CONFIG"));
     }
     if args.index_url.is_some() && !python {
-        return Err(Error::config("--index-url is for pip and uv"));
+        return Err(Error::config("--index-url is for pip and uv").hint(
+            "drop --index-url, or run `authtool setup pip PROFILE --index-url URL` (or `setup uv …`)",
+        ));
     }
     let (_, profile) = load_profile(g, &args.profile)?;
     let program = std::env::current_exe()

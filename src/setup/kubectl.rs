@@ -27,7 +27,9 @@ pub fn plan(profile: &Profile, options: &Options) -> Result<Plan> {
     let program = options.program.display().to_string();
     let args = exec_args(&profile.name);
     let view = output("kubectl", &["config", "view", "--raw", "-o", "json"])?.ok_or_else(|| {
-        Error::config("`kubectl config view` failed; the kubeconfig was left untouched")
+        Error::config("`kubectl config view` failed; the kubeconfig was left untouched").hint(
+            "run `kubectl config view` to see why (the file is $KUBECONFIG, else ~/.kube/config)",
+        )
     })?;
     let doc: Value = serde_json::from_str(&view)
         .map_err(|e| Error::config(format!("cannot read `kubectl config view`'s answer: {e}")))?;

@@ -423,20 +423,7 @@ would write [ROOT]/kube/config:
         written.starts_with("apiVersion: v1\nkind: Config\nclusters:\n- name: corp\n  cluster:\n    server: https://k8s.example.com:6443\ncontexts:\n- name: corp\n  context:\n    cluster: corp\n    user: org\ncurrent-context: corp\nusers:\n- name: other\n  user:\n    token: abc\n- name: org\n"),
         "{written}"
     );
-    // Where kubectl is installed, it reads the stanza back.
-    let kubectl = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if let Some(kubectl) = kubectl {
-        env.case(["config", "view", "-o", "jsonpath={.users[?(@.name==\"org\")].user.exec.command} {.users[?(@.name==\"org\")].user.exec.args}"])
-            .program(kubectl)
-            .run()
-            .success()
-            .stdout("[AUTHTOOL] [\"token\",\"--format\",\"exec-credential\",\"-p\",\"org\"]")
-            .stderr("");
-    }
+    // Read back by a real kubectl: `setup_kubectl_with_real_kubectl`.
     // Not YAML: left untouched.
     std::fs::write(&kubeconfig, "users: [\n").unwrap();
     setup(&env, "kubectl", &[])
@@ -494,7 +481,7 @@ fn setup_usage_errors() {
         .run()
         .code(2)
         .stdout("")
-        .stderr("authtool: error: --index-url is for pip and uv\n");
+        .stderr("authtool: error: --index-url is for pip and uv\nhint: drop --index-url, or run `authtool setup pip PROFILE --index-url URL` (or `setup uv …`)\n");
     env.case(["setup", "bazel", "org", "--file", "rc"])
         .run()
         .code(2)

@@ -21,7 +21,6 @@ use crate::providers::{Ctx, TokenSet};
 use crate::secret::Secret;
 use crate::timefmt::human_secs;
 use crate::{debug, warn};
-use base64::Engine as _;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -36,20 +35,11 @@ const MAX_REQUEST: usize = 16 * 1024;
 /// How long one connection to the listener may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// `n` random bytes, base64url without padding.
-pub fn random_b64(n: usize) -> Result<String> {
-    use ring::rand::SecureRandom as _;
-    let mut bytes = vec![0u8; n];
-    ring::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| Error::internal("the system's random number generator failed"))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-}
+pub use crate::jose::random_b64;
 
-/// The S256 code challenge of `verifier` (RFC 7636 §4.2).
+/// PKCE's S256 challenge of `verifier` (RFC 7636 §4.2).
 pub fn s256(verifier: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+    crate::jose::sha256_b64(verifier.as_bytes())
 }
 
 /// What one login sends and expects back.
