@@ -119,6 +119,11 @@ struct Header<'a> {
 
 /// Calls `each` with every section: its header (`None` for the top of the
 /// file) and its text, header line included; `None` when in doubt.
+///
+/// One pass of `memchr` over the `[` of the file (two `memmem` passes
+/// before it look for multi-line strings): a `[` that is not the first
+/// non-blank of its line costs a look at the bytes before it, a header a
+/// look at its own line; the lines in between are never read.
 fn each_section<'a>(
     source: &'a [u8],
     each: &mut dyn FnMut(Option<Header<'a>>, &'a [u8]) -> Option<()>,
@@ -130,33 +135,34 @@ fn each_section<'a>(
     }
     let mut header = None;
     let mut start = 0;
-    let mut at = 0;
-    while let Some(i) = memchr::memchr(b'[', &source[at..]) {
-        let i = at + i;
-        at = i + 1;
-        // Only a `[` that starts its line (after blanks) opens a header.
-        let line_start = memchr::memrchr(b'\n', &source[..i]).map_or(0, |n| n + 1);
-        if !source[line_start..i]
-            .iter()
-            .all(|&b| b == b' ' || b == b'\t')
-        {
+    let mut done_to = 0;
+    for i in memchr::memchr_iter(b'[', source) {
+        if i < done_to {
             continue;
         }
-        let line_end = memchr::memchr(b'\n', &source[i..]).map_or(source.len(), |n| i + n);
-        let next = header_path(&source[i..line_end])?;
+        // Only a `[` that starts its line (after blanks) opens a header.
+        let mut line_start = i;
+        while line_start > 0 && matches!(source[line_start - 1], b' ' | b'\t') {
+            line_start -= 1;
+        }
+        if line_start > 0 && source[line_start - 1] != b'\n' {
+            continue;
+        }
+        let (next, len) = header_path(&source[i..])?;
         each(header.replace(next), &source[start..line_start])?;
         start = line_start;
-        at = line_end;
+        done_to = i + len;
     }
     each(header, &source[start..])
 }
 
-/// The key path of a plain table header line (`[profiles."a b".login]  #
-/// note`), or `None`.
-fn header_path(line: &[u8]) -> Option<Header<'_>> {
+/// The key path of the plain table header at the start of `text`
+/// (`[profiles."a b".login]  # note`), and the length of its line (without
+/// the newline); `None` when it is not one.
+fn header_path(text: &[u8]) -> Option<(Header<'_>, usize)> {
     let blank = |b: &u8| *b == b' ' || *b == b'\t';
     let skip_blanks = |s: &[u8]| -> usize { s.iter().take_while(|b| blank(b)).count() };
-    let mut rest = line.strip_prefix(b"[")?;
+    let mut rest = text.strip_prefix(b"[")?;
     if rest.first() == Some(&b'[') {
         return None;
     }
@@ -169,9 +175,11 @@ fn header_path(line: &[u8]) -> Option<Header<'_>> {
         rest = &rest[skip_blanks(rest)..];
         let (key, after) = match rest.first()? {
             quote @ (b'"' | b'\'') => {
-                let end = memchr::memchr(*quote, &rest[1..])?;
+                let end = memchr::memchr2(*quote, b'\n', &rest[1..])?;
                 let key = &rest[1..1 + end];
-                if *quote == b'"' && key.contains(&b'\\') {
+                if (*quote == b'"' && key.contains(&b'\\'))
+                    || key.iter().any(|&c| c < 0x20 || c == 0x7f)
+                {
                     return None;
                 }
                 (key, &rest[end + 2..])
@@ -187,9 +195,6 @@ fn header_path(line: &[u8]) -> Option<Header<'_>> {
                 (&rest[..end], &rest[end..])
             }
         };
-        if key.iter().any(|&c| c < 0x20 || c == 0x7f) {
-            return None;
-        }
         match header.parts {
             0 => header.first = key,
             1 => header.second = key,
@@ -203,8 +208,16 @@ fn header_path(line: &[u8]) -> Option<Header<'_>> {
         }
         let after = rest.strip_prefix(b"]")?;
         let after = &after[skip_blanks(after)..];
-        let after = after.strip_suffix(b"\r").unwrap_or(after);
-        return (after.is_empty() || after.starts_with(b"#")).then_some(header);
+        let line = text.len() - after.len();
+        return match after {
+            [] | [b'\r'] | [b'\n', ..] => Some((header, line)),
+            [b'\r', b'\n', ..] => Some((header, line + 1)),
+            [b'#', ..] => Some((
+                header,
+                line + memchr::memchr(b'\n', after).unwrap_or(after.len()),
+            )),
+            _ => None,
+        };
     }
 }
 
@@ -214,7 +227,7 @@ mod tests {
 
     /// A header's key count and first two keys, as text.
     fn path(line: &str) -> Option<(usize, String, String)> {
-        header_path(line.as_bytes()).map(|h| {
+        header_path(line.as_bytes()).map(|(h, _)| {
             (
                 h.parts,
                 String::from_utf8_lossy(h.first).into_owned(),

@@ -11,6 +11,7 @@
 //! TLS handshake). This module knows nothing of profiles: the caller
 //! builds its [`HttpOptions`].
 
+mod dns;
 mod failure;
 pub mod probe;
 pub mod proxy;
@@ -257,6 +258,7 @@ impl Http {
             // `localhost` is loopback only when it resolves to loopback:
             // never ask a resolver that may answer otherwise.
             .resolve_to_addrs("localhost", &localhost_addrs(0));
+        builder = dns::install(builder);
         if route != Route::Proxied {
             builder = builder.no_proxy();
         }

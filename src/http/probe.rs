@@ -7,7 +7,7 @@ use super::redact_url;
 use crate::error::{Error, Result};
 use rustls::pki_types::ServerName;
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -72,13 +72,10 @@ fn connect(host: &str, port: u16, wait: Duration) -> Result<TcpStream> {
     let addrs: Vec<_> = if host.eq_ignore_ascii_case("localhost") {
         super::localhost_addrs(port).to_vec()
     } else {
-        (host, port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                Error::network(format!("cannot resolve {host}: {e}"))
-                    .hint("check the host name in the profile and your DNS settings")
-            })?
-            .collect()
+        super::dns::lookup(host, port).map_err(|e| {
+            Error::network(format!("cannot resolve {host}: {e}"))
+                .hint("check the host name in the profile and your DNS settings")
+        })?
     };
     let mut last = None;
     for addr in &addrs {
