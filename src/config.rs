@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod index;
 mod scan;
 
 /// The example config written by `authtool config init`.
@@ -327,8 +328,27 @@ impl Config {
     /// message are the same. The returned config knows only that profile:
     /// for commands that use one profile.
     pub fn load_profile(path: &Path, explicit: Option<&str>) -> Result<(Config, Profile)> {
-        let bytes = Self::read(path)?;
-        if let Some(found) = Self::parse_selected(path, &bytes, explicit) {
+        let (file, meta) = Self::open(path)?;
+        let selection = Self::chosen(explicit);
+        // A large file: the ranges recorded by an earlier call (`index`).
+        let indexed = (meta.len() >= index::MIN_SIZE)
+            .then(|| Some((cache_dir().ok()?, index::Stamp::of(&meta))))
+            .flatten();
+        if let Some((cache, stamp)) = &indexed
+            && let Some((name, ranges)) =
+                index::lookup(cache, path, selection.as_deref().unwrap_or(""), *stamp)
+            && let Some(found) = Self::read_ranges(&file, &ranges)
+                .and_then(|text| Self::parse_sections(path, text, &name))
+        {
+            return Ok(found);
+        }
+        let bytes = crate::fsutil::read_opened(path, file, &meta, MAX_CONFIG, "config file ")?;
+        if let Some((found, ranges)) = Self::parse_selected(path, &bytes, selection.clone()) {
+            if let Some((cache, stamp)) = &indexed {
+                let name = found.1.name.as_str();
+                let selection = selection.as_deref().unwrap_or("");
+                index::store(cache, path, selection, *stamp, name, &ranges);
+            }
             return Ok(found);
         }
         let config = Self::parse(path, Self::text(path, bytes)?)?;
@@ -359,13 +379,14 @@ impl Config {
         Self::parse(path, source)
     }
 
-    /// The quick half of [`Config::load_profile`]; `None`: do it all.
+    /// The quick half of [`Config::load_profile`], and the ranges of
+    /// `source` it parsed; `None`: do it all.
     fn parse_selected(
         path: &Path,
         source: &[u8],
-        explicit: Option<&str>,
-    ) -> Option<(Config, Profile)> {
-        let name = match Self::chosen(explicit) {
+        selection: Option<String>,
+    ) -> Option<((Config, Profile), Vec<std::ops::Range<usize>>)> {
+        let name = match selection {
             Some(name) => name,
             None => {
                 toml::from_str::<RootWire>(scan::root(source)?)
@@ -373,18 +394,53 @@ impl Config {
                     .default_profile?
             }
         };
-        let mut config = Self::parse(path, scan::sections_for(source, &name)?).ok()?;
-        if !config.raw.contains_key(&name) {
+        let ranges = scan::ranges_for(source, &name)?;
+        let found = Self::parse_sections(path, scan::join(source, &ranges)?, &name)?;
+        Some((found, ranges))
+    }
+
+    /// Profile `name` from `text`, the sections of the config file it
+    /// needs; `None` if they do not define it or do not parse.
+    fn parse_sections(path: &Path, text: String, name: &str) -> Option<(Config, Profile)> {
+        let mut config = Self::parse(path, text).ok()?;
+        if !config.raw.contains_key(name) {
             return None;
         }
         config.partial = true;
-        let profile = config.profile(&name).ok()?;
+        let profile = config.profile(name).ok()?;
         Some((config, profile))
+    }
+
+    /// The text of `ranges` of the config file, read without the rest.
+    #[cfg(unix)]
+    fn read_ranges(file: &std::fs::File, ranges: &[std::ops::Range<usize>]) -> Option<String> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0; ranges.iter().map(|r| r.len()).sum()];
+        let mut local = Vec::with_capacity(ranges.len());
+        let mut at = 0;
+        for r in ranges {
+            file.read_exact_at(&mut buf[at..at + r.len()], r.start as u64)
+                .ok()?;
+            local.push(at..at + r.len());
+            at += r.len();
+        }
+        scan::join(&buf, &local)
+    }
+
+    #[cfg(not(unix))]
+    fn read_ranges(_: &std::fs::File, _: &[std::ops::Range<usize>]) -> Option<String> {
+        None
     }
 
     /// The bytes of the config file at `path`.
     fn read(path: &Path) -> Result<Vec<u8>> {
-        match crate::fsutil::read_limited(path, MAX_CONFIG, false, "config file ") {
+        let (file, meta) = Self::open(path)?;
+        crate::fsutil::read_opened(path, file, &meta, MAX_CONFIG, "config file ")
+    }
+
+    /// The config file at `path`, open for reading, and its metadata.
+    fn open(path: &Path) -> Result<(std::fs::File, std::fs::Metadata)> {
+        match crate::fsutil::open_limited(path, MAX_CONFIG, false, "config file ") {
             Ok(Some(b)) => Ok(b),
             Ok(None) => Err(Error::config(format!(
                 "config file {} does not exist",

@@ -182,30 +182,56 @@ fn open_checked(
 /// a regular file only, never blocking. `own`: one of authtool's own files
 /// (see the module docs). `what` names it in errors (`"config file "`).
 pub fn read_limited(path: &Path, limit: u64, own: bool, what: &str) -> Result<Option<Vec<u8>>> {
+    match open_limited(path, limit, own, what)? {
+        Some((file, meta)) => read_opened(path, file, &meta, limit, what).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens `path` for reading as [`read_limited`] does, without reading it:
+/// the file and its metadata (a file over `limit` bytes is refused).
+pub fn open_limited(
+    path: &Path,
+    limit: u64,
+    own: bool,
+    what: &str,
+) -> Result<Option<(File, Metadata)>> {
     let Some((file, meta)) = open_checked(path, OpenOptions::new().read(true), own, what)? else {
         return Ok(None);
     };
-    let too_big = || {
-        refuse(
-            path,
-            &format!("it is larger than {limit} bytes, the most authtool reads"),
-        )
-        .hint(format!(
-            "check that it is the {}you meant",
-            if what.is_empty() { "file " } else { what }
-        ))
-    };
     if meta.len() > limit {
-        return Err(too_big());
+        return Err(too_big(path, limit, what));
     }
+    Ok(Some((file, meta)))
+}
+
+/// Reads a file [`open_limited`] opened, to its end (at most `limit` bytes).
+pub fn read_opened(
+    path: &Path,
+    file: File,
+    meta: &Metadata,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>> {
     let mut data = Vec::with_capacity(meta.len() as usize + 1);
     file.take(limit + 1)
         .read_to_end(&mut data)
         .map_err(|e| Error::internal(format!("cannot read {what}{}: {e}", path.display())))?;
     if data.len() as u64 > limit {
-        return Err(too_big());
+        return Err(too_big(path, limit, what));
     }
-    Ok(Some(data))
+    Ok(data)
+}
+
+fn too_big(path: &Path, limit: u64, what: &str) -> Error {
+    refuse(
+        path,
+        &format!("it is larger than {limit} bytes, the most authtool reads"),
+    )
+    .hint(format!(
+        "check that it is the {}you meant",
+        if what.is_empty() { "file " } else { what }
+    ))
 }
 
 /// Writes `data` to `path` atomically with mode 0600: a crash leaves

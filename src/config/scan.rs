@@ -31,9 +31,16 @@
 
 /// The sections of `source` that profile `name` needs, in their order, as
 /// one TOML document; `None` when in doubt.
+#[cfg(test)]
 pub fn sections_for(source: &[u8], name: &str) -> Option<String> {
-    let mut out = Vec::new();
-    let mut keep_root = |header: Option<Header>, text: &[u8]| -> Option<()> {
+    join(source, &ranges_for(source, name)?)
+}
+
+/// Where the sections that profile `name` needs are in `source`, in their
+/// order; `None` when in doubt.
+pub fn ranges_for(source: &[u8], name: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut ranges = Vec::new();
+    each_section(source, &mut |header, text| {
         let keep = match header {
             None => true,
             Some(h) => match (h.first, h.parts) {
@@ -44,14 +51,24 @@ pub fn sections_for(source: &[u8], name: &str) -> Option<String> {
             },
         };
         if keep {
-            out.extend_from_slice(text);
-            if out.last().is_some_and(|b| *b != b'\n') {
-                out.push(b'\n');
-            }
+            let start = text.as_ptr() as usize - source.as_ptr() as usize;
+            ranges.push(start..start + text.len());
         }
         Some(())
-    };
-    each_section(source, &mut keep_root)?;
+    })?;
+    Some(ranges)
+}
+
+/// The text of `ranges` of `source`, one TOML document (each section ends
+/// with a newline); `None` if it is not UTF-8.
+pub fn join(source: &[u8], ranges: &[std::ops::Range<usize>]) -> Option<String> {
+    let mut out = Vec::with_capacity(ranges.iter().map(|r| r.len() + 1).sum());
+    for r in ranges {
+        out.extend_from_slice(source.get(r.clone())?);
+        if out.last().is_some_and(|b| *b != b'\n') {
+            out.push(b'\n');
+        }
+    }
     String::from_utf8(out).ok()
 }
 
@@ -420,7 +437,8 @@ mod tests {
     /// profile is never its answer: the full parse words the error).
     fn quick(source: &str, name: Option<&str>) -> Option<String> {
         let path = std::path::Path::new("/c.toml");
-        let (_, profile) = crate::config::Config::parse_selected(path, source.as_bytes(), name)?;
+        let ((_, profile), _) =
+            crate::config::Config::parse_selected(path, source.as_bytes(), name.map(String::from))?;
         Some(format!("{:?}", Ok::<_, ()>(profile)))
     }
 
@@ -493,7 +511,7 @@ mod big {
         let found = crate::config::Config::parse_selected(
             std::path::Path::new("c"),
             text.as_bytes(),
-            Some("bench"),
+            Some("bench".to_string()),
         );
         assert!(found.is_some());
     }

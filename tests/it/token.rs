@@ -264,6 +264,71 @@ fn changed_settings_never_get_the_old_token() {
 }
 
 #[test]
+fn a_large_config_is_read_through_its_index_until_it_changes() {
+    // Over 64 KiB: once the file is 2 s old, a call records where `org`
+    // sits (config-index/) and later calls read only those bytes; a
+    // change to the file (the same size, another client id) is seen.
+    let server = FakeServer::start(org_fake().with_client("org-clienu", ORG_SECRET));
+    let env = org_env(&server, "");
+    let team = |i: usize| {
+        format!(
+            "\n[profiles.team-{i}]\nprovider = \"oauth2\"\ntoken_url = \"https://auth{i}.example.com/oauth2/token\"\nclient_id = \"team-{i}-client\"\nclient_secret_env = \"TEAM_{i}_SECRET\"\nscope = \"api.read api.write\"\n"
+        )
+    };
+    let large = |client_id: &str| {
+        let mut text: String = (0..300).map(team).collect();
+        text.push('\n');
+        text.push_str(&org_config(&server.token_url(), "").replace(ORG_ID, client_id));
+        text.extend((300..600).map(team));
+        assert!(text.len() > 64 * 1024);
+        text
+    };
+    env.write_config(&large(ORG_ID));
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let index = env.cache_dir().join("config-index");
+    let first = env.case(["token"]).run().success().stderr("").line();
+    let entries: Vec<_> = std::fs::read_dir(&index).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+    let entry = entries[0].as_ref().unwrap().path();
+    let recorded = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        recorded.starts_with("authtool config index 1\nstamp "),
+        "{recorded}"
+    );
+    assert!(recorded.contains("\nname org\nrange "), "{recorded}");
+    env.case(["token"])
+        .run()
+        .success()
+        .stderr("")
+        .stdout(format!("{first}\n"));
+    // A damaged entry is ignored.
+    std::fs::write(&entry, "garbage").unwrap();
+    env.case(["token"])
+        .run()
+        .success()
+        .stderr("")
+        .stdout(format!("{first}\n"));
+    assert_eq!(server.counters().logins, 1);
+    // The same size, another client id: not the old token.
+    env.write_config(&large("org-clienu"));
+    let second = env
+        .case(["token", "-v"])
+        .run()
+        .success()
+        .filter(&first, "[OLD]")
+        .stderr("authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'org': no cached token for this profile's current settings\n\
+             authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+             authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+             authtool: HTTP 200 ([SIZE] bytes)\n\
+             authtool: profile 'org': refresh token kept in the secret store\n")
+        .line();
+    assert_ne!(first, second);
+    assert_eq!(server.counters().logins, 2);
+}
+
+#[test]
 fn no_cache_fetches_every_time_and_writes_nothing() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "");
