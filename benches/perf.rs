@@ -129,6 +129,14 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The release directory this driver was built in (it runs from `deps/`).
+fn release_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| repo_root().join("target/release"))
+}
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -163,7 +171,7 @@ impl Bench {
         } else {
             // A profiling build of authtool sits elsewhere; the reference is
             // always the release one.
-            repo_root().join("target/release/examples/bench-reference")
+            release_dir().join("examples/bench-reference")
         };
         for bin in [&authtool, &reference] {
             if !bin.is_file() {
@@ -236,9 +244,7 @@ impl Bench {
         );
         let floor = Some(target_dir.join("bench-floor"))
             .filter(|p| p.is_file())
-            .or_else(|| {
-                Some(repo_root().join("target/release/bench-floor")).filter(|p| p.is_file())
-            });
+            .or_else(|| Some(release_dir().join("bench-floor")).filter(|p| p.is_file()));
         let bench = Bench {
             server,
             dpop_server,
@@ -247,6 +253,10 @@ impl Bench {
             reference,
             floor,
         };
+        // A large config is read through its index once the file is
+        // settled (src/config/index.rs): wait for that, and the checks
+        // below record it, as a user's first call would.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
         // Fill the cache; then every command must print the same token.
         let token = bench.run(&bench.authtool, &["token", "-p", PROFILE])?;
         let small = bench.small_config().display().to_string();

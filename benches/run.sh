@@ -46,14 +46,15 @@ driver=$(cargo build --locked --release --bin authtool --example bench-reference
   --message-format=json-render-diagnostics | grep -o '"executable":"[^"]*/perf-[^"]*"' | cut -d'"' -f4)
 [ -x "$driver" ] || { echo "run.sh: the benchmark driver was not built" >&2; exit 1; }
 # The process floor: a static C program that reads the same two files.
-cc -O2 -static -o target/release/bench-floor benches/floor.c ||
+cc -O2 -static -o "$(dirname "$driver")/../bench-floor" benches/floor.c ||
   echo "run.sh: cannot build benches/floor.c statically; the floor is not measured" >&2
 
 if [ "$mode" = profile ]; then
   # Symbols for callgrind: the same release settings, not stripped.
-  CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
-    cargo build --locked --release --bin authtool --target-dir target/profiling
-  export AUTHTOOL_BENCH_BIN=$PWD/target/profiling/release/authtool
+  AUTHTOOL_BENCH_BIN=$(CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+    cargo build --locked --release --bin authtool --target-dir target/profiling \
+    --message-format=json-render-diagnostics | grep -o '"executable":"[^"]*/authtool"' | cut -d'"' -f4)
+  export AUTHTOOL_BENCH_BIN
 fi
 
 echo "run.sh: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs" >&2

@@ -40,10 +40,25 @@ pub fn config_path(flag: Option<&Path>) -> Result<PathBuf> {
 }
 
 pub fn project_dirs() -> Result<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "authtool").ok_or_else(|| {
+    let dirs = home_known()
+        .then(|| directories::ProjectDirs::from("", "", "authtool"))
+        .flatten();
+    dirs.ok_or_else(|| {
         Error::config("cannot find your home directory to place authtool's files")
-            .hint("set HOME, or pass --config and set XDG_CACHE_HOME/XDG_DATA_HOME")
+            .hint("set HOME to your home directory")
     })
+}
+
+/// Whether the home directory can be found. Without `$HOME`, the
+/// `directories` crate asks glibc's `getpwuid_r`, which may load NSS
+/// modules: the static Linux build must not (src/http/dns.rs), so there
+/// `$HOME` must be set.
+pub fn home_known() -> bool {
+    cfg!(not(all(
+        target_os = "linux",
+        target_env = "gnu",
+        target_feature = "crt-static"
+    ))) || std::env::var_os("HOME").is_some_and(|h| !h.is_empty())
 }
 
 /// The cache directory (access tokens and lock files).

@@ -330,16 +330,24 @@ pub fn bin_dir_warning(plan: &Plan, bin_dir: &Path) -> Option<String> {
     })
 }
 
+/// The user's base directories, when the home directory is known
+/// ([`crate::config::home_known`]).
+fn base_dirs() -> Option<directories::BaseDirs> {
+    crate::config::home_known()
+        .then(directories::BaseDirs::new)
+        .flatten()
+}
+
 /// The user's home directory.
 pub(crate) fn home() -> Result<PathBuf> {
-    directories::BaseDirs::new()
+    base_dirs()
         .map(|d| d.home_dir().to_path_buf())
         .ok_or_else(|| Error::config("cannot find your home directory").hint("set HOME"))
 }
 
 /// The user's config directory (`$XDG_CONFIG_HOME`, `~/.config`).
 pub(crate) fn config_home() -> Result<PathBuf> {
-    directories::BaseDirs::new()
+    base_dirs()
         .map(|d| d.config_dir().to_path_buf())
         .ok_or_else(|| Error::config("cannot find your home directory").hint("set HOME"))
 }

@@ -644,3 +644,24 @@ fn a_zero_timeout_is_a_located_config_error() {
         .stderr("authtool: error: [ROOT]/config/authtool/config.toml:2: [defaults]: `timeout` must be more than 0s (every request would time out at once)\n\
                  hint: fix the file, then check it with `authtool config check`\n");
 }
+
+#[test]
+#[cfg_attr(
+    not(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static")),
+    ignore = "needs the static Linux build"
+)]
+fn without_home_the_files_have_no_place() {
+    // The static build never asks NSS for the home directory
+    // (src/config.rs `home_known`): $HOME must be set.
+    let mut env = env();
+    env.write_config("[profiles.a]\nprovider = \"oauth2\"\ntoken_url = \"https://a.example.com/t\"\nclient_id = \"x\"\n");
+    env.remove_env("HOME");
+    env.case(["token", "-p", "a"])
+        .run()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "authtool: error: cannot find your home directory to place authtool's files\n\
+         hint: set HOME to your home directory\n",
+        );
+}

@@ -286,7 +286,12 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
     env.write_config(&large(ORG_ID));
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let index = env.cache_dir().join("config-index");
-    let first = env.case(["token"]).run().success().stderr("").line();
+    let first = env
+        .case(["token", "-p", "org"])
+        .run()
+        .success()
+        .stderr("")
+        .line();
     let entries: Vec<_> = std::fs::read_dir(&index).unwrap().collect();
     assert_eq!(entries.len(), 1);
     let entry = entries[0].as_ref().unwrap().path();
@@ -296,14 +301,14 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
         "{recorded}"
     );
     assert!(recorded.contains("\nname org\nrange "), "{recorded}");
-    env.case(["token"])
+    env.case(["token", "-p", "org"])
         .run()
         .success()
         .stderr("")
         .stdout(format!("{first}\n"));
     // A damaged entry is ignored.
     std::fs::write(&entry, "garbage").unwrap();
-    env.case(["token"])
+    env.case(["token", "-p", "org"])
         .run()
         .success()
         .stderr("")
@@ -312,7 +317,7 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
     // The same size, another client id: not the old token.
     env.write_config(&large("org-clienu"));
     let second = env
-        .case(["token", "-v"])
+        .case(["token", "-p", "org", "-v"])
         .run()
         .success()
         .filter(&first, "[OLD]")
