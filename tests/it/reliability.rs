@@ -124,7 +124,9 @@ fn a_token_expired_on_arrival_is_an_error_once_for_a_storm() {
             .issue_refresh_tokens(true),
     );
     let env = org_env(&server, "");
-    server.set_delay(Duration::from_millis(300));
+    // Long enough that all 50 wait for this one renewal even when a busy
+    // machine (the whole suite in parallel) is slow to start them.
+    server.set_delay(Duration::from_millis(1000));
     let outputs = env.run_concurrently(50, &["token"]);
     server.set_delay(Duration::ZERO);
     for out in &outputs {
