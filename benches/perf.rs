@@ -108,9 +108,10 @@ fn main() -> ExitCode {
         "all" => run_all(),
         "dpop" => run_dpop(),
         "profile" => profile(),
+        "order" => order(),
         "serve" => serve(),
         other => Err(format!(
-            "unknown mode `{other}` (all, dpop, profile or serve)"
+            "unknown mode `{other}` (all, dpop, profile, order or serve)"
         )),
     };
     match result {
@@ -1074,6 +1075,106 @@ fn profile() -> Res<()> {
 
 /// Sets everything up and waits until stdin closes, printing the
 /// environment for profiling by hand: `eval "$(… serve)"` in another shell.
+/// Writes `build/hot-symbols.txt` (see build.rs): every function the hot
+/// paths run, in the order callgrind first meets them, as the symbols of
+/// `AUTHTOOL_BENCH_BIN` (the release build, not stripped) name them.
+fn order() -> Res<()> {
+    let bench = Bench::new()?;
+    let dir = repo_root().join("target/bench-profile");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    let mut commands: Vec<(Vec<String>, Option<PathBuf>)> = bench
+        .helper_commands()
+        .into_iter()
+        .filter(|(_, program, _, _)| *program == bench.authtool)
+        .map(|(_, _, args, stdin)| (args, stdin))
+        .collect();
+    let large = bench.config_of(1000).display().to_string();
+    commands.push((s(&["token", "--config", &large, "-p", PROFILE]), None));
+    commands.push((s(&["header", "-p", PROFILE]), None));
+    commands.push((
+        s(&[
+            "header",
+            "-p",
+            DPOP_PROFILE,
+            "--method",
+            "GET",
+            "--url",
+            "https://api.example.com/v1/items",
+        ]),
+        None,
+    ));
+    let mut names: Vec<String> = Vec::new();
+    for (i, (args, stdin)) in commands.iter().enumerate() {
+        let out_file = dir.join(format!("order-{i}.callgrind"));
+        let stdin = match stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path).map_err(|e| e.to_string())?),
+            None => Stdio::null(),
+        };
+        let status = bench
+            .cmd(Path::new("valgrind"))
+            .args(["--tool=callgrind", "--demangle=no"])
+            .arg(format!("--callgrind-out-file={}", out_file.display()))
+            .arg(&bench.authtool)
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run valgrind: {e}"))?;
+        if !status.success() {
+            return Err(format!("valgrind authtool {args:?} failed"));
+        }
+        let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string())?;
+        for line in text.lines() {
+            let Some(rest) = line
+                .strip_prefix("fn=")
+                .or_else(|| line.strip_prefix("cfn="))
+            else {
+                continue;
+            };
+            // `(id) name` the first time, `(id)` after; `'2` marks recursion.
+            let Some((_, name)) = rest.split_once(") ") else {
+                continue;
+            };
+            let name = name.split('\'').next().unwrap_or(name);
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    let nm = bench
+        .cmd(Path::new("nm"))
+        .arg(&bench.authtool)
+        .output()
+        .map_err(|e| format!("cannot run nm: {e}"))?;
+    let symbols: std::collections::HashSet<String> = String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect();
+    if symbols.is_empty() {
+        return Err(format!(
+            "{} has no symbols: build it with `-C strip=none`",
+            bench.authtool.display()
+        ));
+    }
+    let kept: Vec<&String> = names.iter().filter(|n| symbols.contains(*n)).collect();
+    let mut text = String::new();
+    for name in &kept {
+        text.push_str(name);
+        text.push('\n');
+    }
+    let path = repo_root().join("build/hot-symbols.txt");
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!(
+        "perf: wrote {} ({} functions of {} run)",
+        path.display(),
+        kept.len(),
+        names.len()
+    );
+    Ok(())
+}
+
 fn serve() -> Res<()> {
     let bench = Bench::new()?;
     for (name, value) in bench.env.env_vars() {

@@ -8,6 +8,10 @@
 #   benches/run.sh profile    strace -c, callgrind, perf stat of one cached
 #                             call (a release build with symbols), into
 #                             target/bench-profile/
+#   benches/run.sh order      rewrites build/hot-symbols.txt, the order of
+#                             the hot paths' functions in the binary
+#                             (build.rs), after a dependency or toolchain
+#                             change; then relinks the release build
 #
 # Installs what it needs with apt-get (hyperfine, gh, curl, time, strace, a C
 # compiler and static libc for the floor program; valgrind for `profile`),
@@ -29,7 +33,7 @@ want curl curl
 want strace strace
 want gcc cc
 [ -n "$(cc -print-file-name=libc.a 2>/dev/null | grep /)" ] || need+=(libc6-dev)
-if [ "$mode" = profile ]; then
+if [ "$mode" = profile ] || [ "$mode" = order ]; then
   want valgrind valgrind
   want linux-perf perf
 fi
@@ -49,6 +53,17 @@ driver=$(cargo build --locked --release --bin authtool --example bench-reference
 cc -O2 -static -o "$(dirname "$driver")/../bench-floor" benches/floor.c ||
   echo "run.sh: cannot build benches/floor.c statically; the floor is not measured" >&2
 
+if [ "$mode" = order ]; then
+  # The release build itself, only not stripped: the same symbol names.
+  AUTHTOOL_BENCH_BIN=$(cargo rustc --locked --release --bin authtool \
+    --message-format=json-render-diagnostics -- -C strip=none |
+    grep -o '"executable":"[^"]*/authtool"' | cut -d'"' -f4)
+  export AUTHTOOL_BENCH_BIN
+  "$driver" order --bench
+  # Link the stripped release binary again, in the new order.
+  touch build.rs
+  exec cargo build --locked --release --bin authtool
+fi
 if [ "$mode" = profile ]; then
   # Symbols for callgrind: the same release settings, not stripped.
   AUTHTOOL_BENCH_BIN=$(CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
