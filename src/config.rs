@@ -400,7 +400,7 @@ impl Config {
         path: &Path,
         source: &[u8],
         selection: Option<String>,
-    ) -> Option<((Config, Profile), Vec<std::ops::Range<usize>>)> {
+    ) -> Option<((Config, Profile), scan::Ranges)> {
         let name = match selection {
             Some(name) => name,
             None => {

@@ -75,7 +75,7 @@ pub fn lookup(
     config: &Path,
     selection: &str,
     stamp: Stamp,
-) -> Option<(String, Vec<Range<usize>>)> {
+) -> Option<(String, super::scan::Ranges)> {
     let path = entry_path(cache, config, selection);
     let bytes = crate::fsutil::read_limited(&path, 64 * 1024, true, "").ok()??;
     let (recorded, name, ranges) = parse(std::str::from_utf8(&bytes).ok()?)?;
@@ -115,7 +115,7 @@ fn format(stamp: Stamp, name: &str, ranges: &[Range<usize>]) -> String {
     text
 }
 
-fn parse(text: &str) -> Option<(Stamp, String, Vec<Range<usize>>)> {
+fn parse(text: &str) -> Option<(Stamp, String, super::scan::Ranges)> {
     let mut lines = text.lines();
     (lines.next()? == MAGIC).then_some(())?;
     let mut stamp = [0i128; 5];
@@ -173,23 +173,23 @@ mod tests {
         let cache = dir.path();
         let config = Path::new("/home/u/.config/authtool/config.toml");
         let old = Stamp([1, 2, 300, 4, 5]);
-        store(cache, config, "a", old, "a", &[0..10]);
+        store(cache, config, "a", old, "a", &[0..10, 12..20]);
         assert_eq!(
             lookup(cache, config, "a", old),
-            Some(("a".into(), vec![0..10]))
+            Some(("a".into(), vec![0..10, 12..20]))
         );
         // Another ctime: the file was written since.
         assert_eq!(lookup(cache, config, "a", Stamp([1, 2, 300, 4, 6])), None);
         assert_eq!(lookup(cache, config, "b", old), None);
         assert_eq!(lookup(cache, Path::new("/other.toml"), "a", old), None);
         // A range past the end of the file.
-        store(cache, config, "c", old, "c", &[0..301]);
+        store(cache, config, "c", old, "c", &[0..10, 12..301]);
         assert_eq!(lookup(cache, config, "c", old), None);
         // The default selection records the name it chose.
-        store(cache, config, "", old, "d", &[5..6]);
+        store(cache, config, "", old, "d", &[5..6, 7..8]);
         assert_eq!(
             lookup(cache, config, "", old),
-            Some(("d".into(), vec![5..6]))
+            Some(("d".into(), vec![5..6, 7..8]))
         );
     }
 }

@@ -36,9 +36,12 @@ pub fn sections_for(source: &[u8], name: &str) -> Option<String> {
     join(source, &ranges_for(source, name)?)
 }
 
+/// Byte ranges of a config file, in order.
+pub type Ranges = Vec<std::ops::Range<usize>>;
+
 /// Where the sections that profile `name` needs are in `source`, in their
 /// order; `None` when in doubt.
-pub fn ranges_for(source: &[u8], name: &str) -> Option<Vec<std::ops::Range<usize>>> {
+pub fn ranges_for(source: &[u8], name: &str) -> Option<Ranges> {
     let mut ranges = Vec::new();
     each_section(source, &mut |header, text| {
         let keep = match header {
