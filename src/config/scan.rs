@@ -63,11 +63,22 @@ pub fn ranges_for(source: &[u8], name: &str) -> Option<Ranges> {
 }
 
 /// The text of `ranges` of `source`, one TOML document (each section ends
-/// with a newline); `None` if it is not UTF-8.
+/// with a newline), without its comment lines; `None` if it is not UTF-8.
+///
+/// A line whose first non-blank is `#` is a comment wherever it is in a
+/// file without multi-line strings (`each_section` gives up on those):
+/// dropping it changes nothing the parse returns, and spares the parser
+/// the commented-out examples a config is full of. (The messages of a
+/// parse that fails come from the whole file: the caller parses it again.)
 pub fn join(source: &[u8], ranges: &[std::ops::Range<usize>]) -> Option<String> {
     let mut out = Vec::with_capacity(ranges.iter().map(|r| r.len() + 1).sum());
     for r in ranges {
-        out.extend_from_slice(source.get(r.clone())?);
+        for line in source.get(r.clone())?.split_inclusive(|b| *b == b'\n') {
+            let first = line.iter().find(|b| !matches!(b, b' ' | b'\t'));
+            if first != Some(&b'#') {
+                out.extend_from_slice(line);
+            }
+        }
         if out.last().is_some_and(|b| *b != b'\n') {
             out.push(b'\n');
         }
@@ -341,6 +352,7 @@ mod tests {
             "urls = [\n  \"https://git.example.com/\",\n  # [profiles.b]\n]\n".to_string(),
             "env = { T = \"token\" }\n".to_string(),
             format!("# [profiles.{name}]\n"),
+            "\t# client_id = \"commented-out\"\r\n  #\n".to_string(),
             "scope = \"\"\"\n[profiles.a]\nclient_id = \"evil\"\n\"\"\"\n".to_string(),
             "scope = '''\n[profiles.b]\n'''\n".to_string(),
             "extra = [\n[\"a\"],\n]\n".to_string(),
@@ -351,8 +363,8 @@ mod tests {
         ];
         let mut used = Vec::new();
         for _ in 0..rng.below(3) {
-            // The first four are usual; the rest, rarer, make doubts.
-            let pick = if rng.chance(93) { 4 } else { extras.len() };
+            // The first five are usual; the rest, rarer, make doubts.
+            let pick = if rng.chance(93) { 5 } else { extras.len() };
             let i = rng.below(pick);
             if !used.contains(&i) {
                 used.push(i);
