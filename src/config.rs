@@ -36,17 +36,69 @@ pub fn config_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(envvars::CONFIG).filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    Ok(project_dirs()?.config_dir().join("config.toml"))
+    Ok(dir(Dir::Config)?.join("config.toml"))
 }
 
-pub fn project_dirs() -> Result<directories::ProjectDirs> {
-    let dirs = home_known()
-        .then(|| directories::ProjectDirs::from("", "", "authtool"))
-        .flatten();
-    dirs.ok_or_else(|| {
+/// Which of authtool's directories.
+#[derive(Debug, Clone, Copy)]
+enum Dir {
+    Config,
+    Cache,
+    Data,
+}
+
+/// authtool's directory of `kind`. On Linux the XDG base directory
+/// (`$XDG_CONFIG_HOME`, `$XDG_CACHE_HOME`, `$XDG_DATA_HOME` when absolute,
+/// else `~/.config`, `~/.cache`, `~/.local/share`) with `authtool` in it:
+/// what the `directories` crate finds, without the four other directories
+/// it works out on every call (a tenth of a cached `authtool token`,
+/// docs/performance.md). Elsewhere, the `directories` crate.
+fn dir(kind: Dir) -> Result<PathBuf> {
+    let no_home = || {
         Error::config("cannot find your home directory to place authtool's files")
             .hint("set HOME to your home directory")
-    })
+    };
+    #[cfg(target_os = "linux")]
+    {
+        let (var, fallback) = match kind {
+            Dir::Config => ("XDG_CONFIG_HOME", ".config"),
+            Dir::Cache => ("XDG_CACHE_HOME", ".cache"),
+            Dir::Data => ("XDG_DATA_HOME", ".local/share"),
+        };
+        let base = match std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+        {
+            Some(base) => base,
+            None => {
+                let home = std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        home_known()
+                            .then(directories::BaseDirs::new)
+                            .flatten()
+                            .map(|d| d.home_dir().to_path_buf())
+                    })
+                    .ok_or_else(no_home)?;
+                home.join(fallback)
+            }
+        };
+        Ok(base.join("authtool"))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let dirs = home_known()
+            .then(|| directories::ProjectDirs::from("", "", "authtool"))
+            .flatten()
+            .ok_or_else(no_home)?;
+        Ok(match kind {
+            Dir::Config => dirs.config_dir(),
+            Dir::Cache => dirs.cache_dir(),
+            Dir::Data => dirs.data_dir(),
+        }
+        .to_path_buf())
+    }
 }
 
 /// Whether the home directory can be found. Without `$HOME`, the
@@ -63,12 +115,12 @@ pub fn home_known() -> bool {
 
 /// The cache directory (access tokens and lock files).
 pub fn cache_dir() -> Result<PathBuf> {
-    Ok(project_dirs()?.cache_dir().to_path_buf())
+    dir(Dir::Cache)
 }
 
 /// The data directory (the explicit `file` secret store).
 pub fn data_dir() -> Result<PathBuf> {
-    Ok(project_dirs()?.data_dir().to_path_buf())
+    dir(Dir::Data)
 }
 
 /// A duration in the config: `"90s"`, `"5m"`, or a number of seconds.

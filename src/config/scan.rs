@@ -151,17 +151,20 @@ struct Header<'a> {
 /// Calls `each` with every section: its header (`None` for the top of the
 /// file) and its text, header line included; `None` when in doubt.
 ///
-/// One pass of `memchr` over the `[` of the file (two `memmem` passes
-/// before it look for multi-line strings): a `[` that is not the first
+/// One pass of `memchr` over the `[` of the file (a pass over its quotes
+/// before it looks for multi-line strings): a `[` that is not the first
 /// non-blank of its line costs a look at the bytes before it, a header a
 /// look at its own line; the lines in between are never read.
 fn each_section<'a>(
     source: &'a [u8],
     each: &mut dyn FnMut(Option<Header<'a>>, &'a [u8]) -> Option<()>,
 ) -> Option<()> {
-    if memchr::memmem::find(source, b"\"\"\"").is_some()
-        || memchr::memmem::find(source, b"\'\'\'").is_some()
-    {
+    let triple = |i: usize| {
+        source
+            .get(i..i + 3)
+            .is_some_and(|q| q[1] == q[0] && q[2] == q[0])
+    };
+    if memchr::memchr2_iter(b'"', b'\'', source).any(triple) {
         return None;
     }
     let mut header = None;

@@ -652,10 +652,11 @@ fn a_zero_timeout_is_a_located_config_error() {
 )]
 fn without_home_the_files_have_no_place() {
     // The static build never asks NSS for the home directory
-    // (src/config.rs `home_known`): $HOME must be set.
+    // (src/config.rs `home_known`): $HOME must be set, unless the XDG
+    // variables name every directory the command needs.
     let mut env = env();
     env.write_config("[profiles.a]\nprovider = \"oauth2\"\ntoken_url = \"https://a.example.com/t\"\nclient_id = \"x\"\n");
-    env.remove_env("HOME");
+    env.remove_env("HOME").remove_env("XDG_CACHE_HOME");
     env.case(["token", "-p", "a"])
         .run()
         .code(2)

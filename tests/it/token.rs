@@ -334,6 +334,23 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
 }
 
 #[test]
+fn without_xdg_variables_the_files_live_under_home() {
+    // No $XDG_CACHE_HOME, and a relative $XDG_CONFIG_HOME, which the XDG
+    // spec says to ignore: ~/.config/authtool/config.toml, ~/.cache/authtool.
+    let server = FakeServer::start(org_fake());
+    let mut env = org_env(&server, "");
+    let config = std::fs::read_to_string(env.config_path()).unwrap();
+    env.remove_env(authtool::envvars::CONFIG)
+        .remove_env("XDG_CACHE_HOME")
+        .set_env("XDG_CONFIG_HOME", "relative/config");
+    env.write_file("home/.config/authtool/config.toml", &config);
+    env.case(["token", "-p", "org"]).run().success().stderr("");
+    assert!(env.home().join(".cache/authtool/tokens/org.json").is_file());
+    assert!(!env.cache_dir().exists());
+    assert_eq!(server.counters().token_requests, 1);
+}
+
+#[test]
 fn no_cache_fetches_every_time_and_writes_nothing() {
     let server = FakeServer::start(org_fake());
     let env = org_env(&server, "");
