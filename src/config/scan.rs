@@ -93,7 +93,7 @@ pub fn join(source: &[u8], ranges: &[std::ops::Range<usize>]) -> Option<String> 
 /// when `urls` appears outside a profile's own tables (`[defaults]` gives
 /// it to every profile; dotted keys may give it to any).
 pub fn sections_for_urls(source: &[u8]) -> Option<String> {
-    let mentions = |text: &[u8]| memchr::memmem::find(text, b"urls").is_some();
+    let mentions = |text: &[u8]| find::iter(b'u', text).any(|i| text[i..].starts_with(b"urls"));
     let mut with_urls: Vec<&[u8]> = Vec::new();
     each_section(source, &mut |header, text| {
         match header {
@@ -164,13 +164,13 @@ fn each_section<'a>(
             .get(i..i + 3)
             .is_some_and(|q| q[1] == q[0] && q[2] == q[0])
     };
-    if memchr::memchr2_iter(b'"', b'\'', source).any(triple) {
+    if find::iter2(b'"', b'\'', source).any(triple) {
         return None;
     }
     let mut header = None;
     let mut start = 0;
     let mut done_to = 0;
-    for i in memchr::memchr_iter(b'[', source) {
+    for i in find::iter(b'[', source) {
         if i < done_to {
             continue;
         }
@@ -209,7 +209,7 @@ fn header_path(text: &[u8]) -> Option<(Header<'_>, usize)> {
         rest = &rest[skip_blanks(rest)..];
         let (key, after) = match rest.first()? {
             quote @ (b'"' | b'\'') => {
-                let end = memchr::memchr2(*quote, b'\n', &rest[1..])?;
+                let end = find::two(*quote, b'\n', &rest[1..])?;
                 let key = &rest[1..1 + end];
                 if (*quote == b'"' && key.contains(&b'\\'))
                     || key.iter().any(|&c| c < 0x20 || c == 0x7f)
@@ -248,10 +248,59 @@ fn header_path(text: &[u8]) -> Option<(Header<'_>, usize)> {
             [b'\r', b'\n', ..] => Some((header, line + 1)),
             [b'#', ..] => Some((
                 header,
-                line + memchr::memchr(b'\n', after).unwrap_or(after.len()),
+                line + find::one(b'\n', after).unwrap_or(after.len()),
             )),
             _ => None,
         };
+    }
+}
+
+/// Byte searches with `memchr`'s SSE2 code on x86-64, where SSE2 is part
+/// of every CPU: the crate's own functions pick AVX2 when the CPU has it,
+/// and finding out costs the first call eight `cpuid` instructions, each
+/// of which traps to the hypervisor in a virtual machine (~55 µs in all
+/// on the benchmark machine, a tenth of a cached `authtool token`,
+/// docs/performance.md). A config file is short: SSE2's 16 bytes at a time
+/// are plenty. Elsewhere the crate's functions (no detection there).
+mod find {
+    /// The first `a` in `hay`.
+    pub fn one(a: u8, hay: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = memchr::arch::x86_64::sse2::memchr::One::new(a) {
+            return s.find(hay);
+        }
+        memchr::memchr(a, hay)
+    }
+
+    /// The first `a` or `b` in `hay`.
+    pub fn two(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = memchr::arch::x86_64::sse2::memchr::Two::new(a, b) {
+            return s.find(hay);
+        }
+        memchr::memchr2(a, b, hay)
+    }
+
+    /// Every `a` in `hay`, in order.
+    pub fn iter(a: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+        each(hay, move |rest| one(a, rest))
+    }
+
+    /// Every `a` or `b` in `hay`, in order.
+    pub fn iter2(a: u8, b: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+        each(hay, move |rest| two(a, b, rest))
+    }
+
+    fn each<'a>(
+        hay: &'a [u8],
+        find: impl Fn(&[u8]) -> Option<usize> + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let i = at + find(hay.get(at..)?)?;
+            at = i + 1;
+            Some(i)
+        })
     }
 }
 
@@ -268,6 +317,24 @@ mod tests {
                 String::from_utf8_lossy(h.second).into_owned(),
             )
         })
+    }
+
+    #[test]
+    fn finds_every_byte_asked_for() {
+        // Longer than one 16-byte block, hits at both ends and across blocks.
+        let hay = b"[a]\n# x = 'y'\n[profiles.\"b\"]\nk = \"v\"\n[";
+        let naive = |set: &[u8]| -> Vec<usize> {
+            (0..hay.len()).filter(|i| set.contains(&hay[*i])).collect()
+        };
+        assert_eq!(find::iter(b'[', hay).collect::<Vec<_>>(), naive(b"["));
+        assert_eq!(
+            find::iter2(b'"', b'\'', hay).collect::<Vec<_>>(),
+            naive(b"\"'")
+        );
+        assert_eq!(find::one(b'\n', hay), naive(b"\n").first().copied());
+        assert_eq!(find::two(b'k', b'#', hay), Some(4));
+        assert_eq!(find::one(b'z', hay), None);
+        assert_eq!(find::iter(b'[', b"").count(), 0);
     }
 
     #[test]
