@@ -93,7 +93,7 @@ pub fn join(source: &[u8], ranges: &[std::ops::Range<usize>]) -> Option<String> 
 /// when `urls` appears outside a profile's own tables (`[defaults]` gives
 /// it to every profile; dotted keys may give it to any).
 pub fn sections_for_urls(source: &[u8]) -> Option<String> {
-    let mentions = |text: &[u8]| find::iter(b'u', text).any(|i| text[i..].starts_with(b"urls"));
+    let mentions = |text: &[u8]| find::contains(b"urls", text);
     let mut with_urls: Vec<&[u8]> = Vec::new();
     each_section(source, &mut |header, text| {
         match header {
@@ -159,12 +159,7 @@ fn each_section<'a>(
     source: &'a [u8],
     each: &mut dyn FnMut(Option<Header<'a>>, &'a [u8]) -> Option<()>,
 ) -> Option<()> {
-    let triple = |i: usize| {
-        source
-            .get(i..i + 3)
-            .is_some_and(|q| q[1] == q[0] && q[2] == q[0])
-    };
-    if find::iter2(b'"', b'\'', source).any(triple) {
+    if find::contains(b"\"\"\"", source) || find::contains(b"'''", source) {
         return None;
     }
     let mut header = None;
@@ -281,14 +276,22 @@ mod find {
         memchr::memchr2(a, b, hay)
     }
 
+    /// Whether `needle` (two bytes or more) is in `hay`.
+    pub fn contains(needle: &[u8], hay: &[u8]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(f) = memchr::arch::x86_64::sse2::packedpair::Finder::new(needle) {
+            return if hay.len() >= f.min_haystack_len() {
+                f.find(hay, needle).is_some()
+            } else {
+                hay.windows(needle.len()).any(|w| w == needle)
+            };
+        }
+        memchr::memmem::find(hay, needle).is_some()
+    }
+
     /// Every `a` in `hay`, in order.
     pub fn iter(a: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
         each(hay, move |rest| one(a, rest))
-    }
-
-    /// Every `a` or `b` in `hay`, in order.
-    pub fn iter2(a: u8, b: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-        each(hay, move |rest| two(a, b, rest))
     }
 
     fn each<'a>(
@@ -327,14 +330,28 @@ mod tests {
             (0..hay.len()).filter(|i| set.contains(&hay[*i])).collect()
         };
         assert_eq!(find::iter(b'[', hay).collect::<Vec<_>>(), naive(b"["));
-        assert_eq!(
-            find::iter2(b'"', b'\'', hay).collect::<Vec<_>>(),
-            naive(b"\"'")
-        );
         assert_eq!(find::one(b'\n', hay), naive(b"\n").first().copied());
         assert_eq!(find::two(b'k', b'#', hay), Some(4));
         assert_eq!(find::one(b'z', hay), None);
         assert_eq!(find::iter(b'[', b"").count(), 0);
+        for (needle, hay, found) in [
+            (&b"\"\"\""[..], &b"a = \"\"\"\nb\n\"\"\"\n"[..], true),
+            (
+                b"\"\"\"",
+                b"a = \"\"\nb = \"x\"\n[profiles.a]\nc = ''\n",
+                false,
+            ),
+            (b"'''", b"'''", true),
+            (b"'''", b"''", false),
+            (b"urls", b"[p]\nurls = []", true),
+            (
+                b"urls",
+                b"[p]\nurl = 1\nrls = 2\n# lots of padding to be longer than a block",
+                false,
+            ),
+        ] {
+            assert_eq!(find::contains(needle, hay), found, "{hay:?}");
+        }
     }
 
     #[test]
