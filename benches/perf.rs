@@ -1158,7 +1158,12 @@ fn order() -> Res<()> {
             bench.authtool.display()
         ));
     }
-    let kept = hot_order(&names, &symbols);
+    let mut kept = hot_order(&names, &symbols);
+    for name in touched_data(&bench, &dir)? {
+        if !kept.contains(&name) {
+            kept.push(name);
+        }
+    }
     let mut text = String::new();
     for name in &kept {
         text.push_str(name);
@@ -1173,6 +1178,86 @@ fn order() -> Res<()> {
         names.len()
     );
     Ok(())
+}
+
+/// The writable data (`.data`, `.bss`, `.data.rel.ro`, TLS) a cached
+/// `token` touches, by symbol, in the order it first does (valgrind's
+/// lackey traces every load and store): listed in the order file, it
+/// shares pages instead of spreading over them, and every page of it
+/// touched costs a page fault. (glibc's objects have one `.data` and one
+/// `.bss` each: naming one symbol moves all of its object's.)
+fn touched_data(bench: &Bench, dir: &Path) -> Res<Vec<String>> {
+    let trace = dir.join("order-data.lackey");
+    let status = bench
+        .cmd(Path::new("valgrind"))
+        .args(["--tool=lackey", "--trace-mem=yes"])
+        .arg(format!("--log-file={}", trace.display()))
+        .arg(&bench.authtool)
+        .args(["token", "-p", PROFILE])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run valgrind: {e}"))?;
+    if !status.success() {
+        return Err("valgrind --tool=lackey authtool token failed".into());
+    }
+    // The writable segments, from the program headers.
+    let headers = bench
+        .cmd(Path::new("readelf"))
+        .args(["-lW"])
+        .arg(&bench.authtool)
+        .output()
+        .map_err(|e| format!("cannot run readelf: {e}"))?;
+    let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+    let writable: Vec<(u64, u64)> = String::from_utf8_lossy(&headers.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.first() == Some(&"LOAD") && f.get(6) == Some(&"RW"))
+                .then(|| Some((hex(f[2])?, hex(f[2])? + hex(f[5])?)))?
+        })
+        .collect();
+    // Data symbols with their sizes, by address.
+    let nm = bench
+        .cmd(Path::new("nm"))
+        .args(["-n", "-S"])
+        .arg(&bench.authtool)
+        .output()
+        .map_err(|e| format!("cannot run nm: {e}"))?;
+    let mut symbols: Vec<(u64, u64, String)> = String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let [addr, size, kind, name] = f[..] else {
+                return None;
+            };
+            let data = matches!(kind, "d" | "D" | "b" | "B" | "V");
+            data.then(|| Some((hex(addr)?, hex(size)?.max(1), name.to_string())))?
+        })
+        .filter(|(a, _, _)| writable.iter().any(|(lo, hi)| (lo..hi).contains(&a)))
+        .collect();
+    symbols.sort();
+    let text = std::fs::read_to_string(&trace).map_err(|e| e.to_string())?;
+    let mut touched: Vec<String> = Vec::new();
+    for line in text.lines() {
+        // ` L 0000000000948e80,8` (load), ` S …` (store), ` M …` (modify).
+        let mut f = line.split_whitespace();
+        let (Some("L" | "S" | "M"), Some(at)) = (f.next(), f.next()) else {
+            continue;
+        };
+        let Some(addr) = at.split(',').next().and_then(hex) else {
+            continue;
+        };
+        let i = symbols.partition_point(|(a, _, _)| *a <= addr);
+        if let Some((start, size, name)) = i.checked_sub(1).map(|i| &symbols[i])
+            && addr < start + size
+            && !touched.contains(name)
+        {
+            touched.push(name.clone());
+        }
+    }
+    Ok(touched)
 }
 
 /// Start-up code a real machine runs and valgrind does not show: the C
