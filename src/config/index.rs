@@ -3,7 +3,7 @@
 //! the same cost with 1,000 profiles as with one (docs/performance.md).
 //!
 //! An entry (`{cache}/config-index/<hash of path and selection>`) records
-//! the config file's identity — device, inode, size, mtime and ctime, to
+//! its key (the path and the selection, in hex), the config file's identity — device, inode, size, mtime and ctime, to
 //! the nanosecond — the selected profile's name and the byte ranges that
 //! [`super::scan::ranges_for`] chose. It is used only while the file's
 //! identity is exactly the recorded one, and written only for a file whose
@@ -26,7 +26,7 @@ pub const MIN_SIZE: u64 = 64 * 1024;
 /// How old the file's last change must be before its sections are recorded.
 pub const SETTLED: Duration = Duration::from_secs(2);
 
-const MAGIC: &str = "authtool config index 1";
+const MAGIC: &str = "authtool config index 2";
 
 /// A config file's identity: device, inode, size, mtime and ctime (ns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,15 +57,25 @@ impl Stamp {
     }
 }
 
-/// The entry for `config` and `selection` (the explicit profile name, or
-/// empty for the config's `default_profile`).
-fn entry_path(cache: &Path, config: &Path, selection: &str) -> PathBuf {
+/// The key of the entry for `config` and `selection` (the explicit profile
+/// name, or empty for the config's `default_profile`), in hex.
+fn key(config: &Path, selection: &str) -> String {
     let mut key = config.as_os_str().as_encoded_bytes().to_vec();
     key.push(0);
     key.extend_from_slice(selection.as_bytes());
-    cache
-        .join("config-index")
-        .join(crate::jose::sha256_b64(&key))
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where the entry of `key` lives: named by its FNV-1a hash. Not SHA-256:
+/// ring's first digest detects the CPU's features with `cpuid`
+/// instructions, each a trap to the hypervisor in a virtual machine
+/// (docs/performance.md); a name needs no cryptography, as an entry records
+/// its whole key and serves only that key.
+fn entry_path(cache: &Path, key: &str) -> PathBuf {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    cache.join("config-index").join(format!("{hash:016x}"))
 }
 
 /// The selected profile's name and its ranges, when an entry records
@@ -76,12 +86,16 @@ pub fn lookup(
     selection: &str,
     stamp: Stamp,
 ) -> Option<(String, super::scan::Ranges)> {
-    let path = entry_path(cache, config, selection);
-    let bytes = crate::fsutil::read_limited(&path, 64 * 1024, true, "").ok()??;
-    let (recorded, name, ranges) = parse(std::str::from_utf8(&bytes).ok()?)?;
+    let key = key(config, selection);
+    let bytes =
+        crate::fsutil::read_limited(&entry_path(cache, &key), 64 * 1024, true, "").ok()??;
+    let (recorded_key, recorded, name, ranges) = parse(std::str::from_utf8(&bytes).ok()?)?;
     let size = usize::try_from(stamp.0[2]).ok()?;
     let fits = ranges.iter().all(|r| r.start <= r.end && r.end <= size);
-    (recorded == stamp && fits && (selection.is_empty() || selection == name))
+    (recorded_key == key
+        && recorded == stamp
+        && fits
+        && (selection.is_empty() || selection == name))
         .then_some((name, ranges))
 }
 
@@ -99,25 +113,28 @@ pub fn store(
     if !stamp.settled(SystemTime::now()) {
         return;
     }
-    let path = entry_path(cache, config, selection);
+    let key = key(config, selection);
+    let path = entry_path(cache, &key);
     let Some(dir) = path.parent() else { return };
     if crate::fsutil::private_dir(dir).is_ok() {
-        let _ = crate::fsutil::write_atomic(&path, format(stamp, name, ranges).as_bytes());
+        let _ = crate::fsutil::write_atomic(&path, format(&key, stamp, name, ranges).as_bytes());
     }
 }
 
-fn format(stamp: Stamp, name: &str, ranges: &[Range<usize>]) -> String {
+fn format(key: &str, stamp: Stamp, name: &str, ranges: &[Range<usize>]) -> String {
     let [dev, ino, size, mtime, ctime] = stamp.0;
-    let mut text = format!("{MAGIC}\nstamp {dev} {ino} {size} {mtime} {ctime}\nname {name}\n");
+    let mut text =
+        format!("{MAGIC}\nkey {key}\nstamp {dev} {ino} {size} {mtime} {ctime}\nname {name}\n");
     for r in ranges {
         text.push_str(&format!("range {} {}\n", r.start, r.end));
     }
     text
 }
 
-fn parse(text: &str) -> Option<(Stamp, String, super::scan::Ranges)> {
+fn parse(text: &str) -> Option<(String, Stamp, String, super::scan::Ranges)> {
     let mut lines = text.lines();
     (lines.next()? == MAGIC).then_some(())?;
+    let key = lines.next()?.strip_prefix("key ")?.to_string();
     let mut stamp = [0i128; 5];
     let mut fields = lines.next()?.strip_prefix("stamp ")?.split(' ');
     for slot in &mut stamp {
@@ -130,7 +147,7 @@ fn parse(text: &str) -> Option<(Stamp, String, super::scan::Ranges)> {
         let (start, end) = line.strip_prefix("range ")?.split_once(' ')?;
         ranges.push(start.parse().ok()?..end.parse().ok()?);
     }
-    Some((Stamp(stamp), name, ranges))
+    Some((key, Stamp(stamp), name, ranges))
 }
 
 #[cfg(test)]
@@ -140,13 +157,19 @@ mod tests {
     #[test]
     fn entries_read_back_and_damage_is_ignored() {
         let stamp = Stamp([1, 2, 300, 4, 5]);
-        let text = format(stamp, "a b", &[0..10, 20..300]);
+        let text = format("2f00", stamp, "a b", &[0..10, 20..300]);
         assert_eq!(
             parse(&text),
-            Some((stamp, "a b".to_string(), vec![0..10, 20..300]))
+            Some((
+                "2f00".to_string(),
+                stamp,
+                "a b".to_string(),
+                vec![0..10, 20..300]
+            ))
         );
         for bad in [
-            text.replace("index 1", "index 2"),
+            text.replace("index 2", "index 1"),
+            text.replace("key ", "kee "),
             text.replace("stamp 1 ", "stamp x "),
             text.replace(" 5\n", " 5 6\n"),
             text.replace("range 0 10", "range 0"),
@@ -185,6 +208,15 @@ mod tests {
         // A range past the end of the file.
         store(cache, config, "c", old, "c", &[0..10, 12..301]);
         assert_eq!(lookup(cache, config, "c", old), None);
+        // An entry found under the key's name serves only its own key (a
+        // hash collision, or a file copied there).
+        let other = Path::new("/home/v/config.toml");
+        std::fs::copy(
+            entry_path(cache, &key(config, "a")),
+            entry_path(cache, &key(other, "a")),
+        )
+        .unwrap();
+        assert_eq!(lookup(cache, other, "a", old), None);
         // The default selection records the name it chose.
         store(cache, config, "", old, "d", &[5..6, 7..8]);
         assert_eq!(

@@ -297,7 +297,7 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
     let entry = entries[0].as_ref().unwrap().path();
     let recorded = std::fs::read_to_string(&entry).unwrap();
     assert!(
-        recorded.starts_with("authtool config index 1\nstamp "),
+        recorded.starts_with("authtool config index 2\nkey "),
         "{recorded}"
     );
     assert!(recorded.contains("\nname org\nrange "), "{recorded}");
