@@ -1,9 +1,9 @@
-//! Links the hot paths' code together (docs/performance.md, "The static
-//! build"): a cached `authtool token` touches ~550 functions spread over
-//! 6 MB of code, and each 64 KiB of it touched for the first time costs a
-//! page fault of ~9 µs. `build/hot-symbols.txt` (written by
-//! `benches/run.sh order`) lists them; lld places them first, in that
-//! order. Its names carry the hashes of this toolchain and Cargo.lock: a
+//! Links the hot paths' code and data together (docs/performance.md, "The
+//! static build"): a cached `authtool token` runs ~400 functions of 6 MB of
+//! code and touches data all over `.data` and `.bss`, and each 64 KiB of
+//! code or page of data touched for the first time costs a page fault.
+//! `build/hot-symbols.txt` (written by `benches/run.sh order`) lists them;
+//! lld places them first in their sections, in that order. Its names carry the hashes of this toolchain and Cargo.lock: a
 //! name that no longer exists is skipped silently, so a stale list only
 //! costs speed. Only for the static x86-64 Linux build, where the linker is
 //! rustc's own lld (GNU ld does not know the option).
