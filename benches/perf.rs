@@ -1092,18 +1092,7 @@ fn order() -> Res<()> {
     let large = bench.config_of(1000).display().to_string();
     commands.push((s(&["token", "--config", &large, "-p", PROFILE]), None));
     commands.push((s(&["header", "-p", PROFILE]), None));
-    commands.push((
-        s(&[
-            "header",
-            "-p",
-            DPOP_PROFILE,
-            "--method",
-            "GET",
-            "--url",
-            "https://api.example.com/v1/items",
-        ]),
-        None,
-    ));
+    commands.push((s(&DPOP_ARGS), None));
     let mut names: Vec<String> = Vec::new();
     for (i, (args, stdin)) in commands.iter().enumerate() {
         let out_file = dir.join(format!("order-{i}.callgrind"));

@@ -562,45 +562,46 @@ fn git_and_docker_refuse_dpop_profiles() {
         &server,
         "dpop = true\nurls = [\"https://git.example.test/\"]\n",
     );
-    env.case(["git-credential", "get"])
-        .stdin("protocol=https\nhost=git.example.test\npath=org/repo.git\n\n")
-        .run()
-        .code(2)
-        .stdout("")
-        .stderr(
-            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): git sends them as bearer tokens, without the proof each request needs
-hint: use a profile without dpop = true for git
-",
-        );
-    env.case(["docker-credential", "get"])
-        .stdin("https://git.example.test/\n")
-        .run()
-        .code(2)
-        .stdout("")
-        .stderr(
-            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): Docker sends them as bearer tokens, without the proof each request needs
-hint: use a profile without dpop = true for Docker
-",
-        );
     // Bazel and pip/uv send what they get as a bearer token too.
-    env.case(["bazel-credential", "get"])
-        .stdin(r#"{"uri": "https://git.example.test/org/repo"}"#)
-        .run()
-        .code(2)
-        .stdout("")
-        .stderr(
-            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): Bazel sends them as bearer tokens, without the proof each request needs
-hint: use a profile without dpop = true for Bazel
-",
-        );
-    env.case(["keyring", "get", "https://git.example.test/simple/", "oauth2"])
-        .run()
-        .code(2)
-        .stdout("")
-        .stderr(
-            "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): the keyring helper (pip, uv) sends them as bearer tokens, without the proof each request needs
-hint: use a profile without dpop = true for the keyring helper (pip, uv)
-",
-        );
+    let cases: [(&[&str], Option<&str>, &str); 4] = [
+        (
+            &["git-credential", "get"],
+            Some("protocol=https\nhost=git.example.test\npath=org/repo.git\n\n"),
+            "git",
+        ),
+        (
+            &["docker-credential", "get"],
+            Some("https://git.example.test/\n"),
+            "Docker",
+        ),
+        (
+            &["bazel-credential", "get"],
+            Some(r#"{"uri": "https://git.example.test/org/repo"}"#),
+            "Bazel",
+        ),
+        (
+            &[
+                "keyring",
+                "get",
+                "https://git.example.test/simple/",
+                "oauth2",
+            ],
+            None,
+            "the keyring helper (pip, uv)",
+        ),
+    ];
+    for (args, stdin, tool) in cases {
+        let mut case = env.case(args.iter().copied());
+        if let Some(stdin) = stdin {
+            case = case.stdin(stdin);
+        }
+        case.run()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "authtool: error: profile 'org' has DPoP-bound tokens (dpop = true): {tool} sends them as bearer tokens, without the proof each request needs\n\
+                 hint: use a profile without dpop = true for {tool}\n"
+            ));
+    }
     assert_eq!(server.counters().token_requests, 0);
 }

@@ -236,6 +236,16 @@ fn output_formats() {
         );
 }
 
+/// `token -v` of `org` after its settings changed: the cached token is
+/// not used, a new login is.
+const NEW_SETTINGS_LOGIN: &str = "authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+     authtool: profile 'org': no cached token for this profile's current settings\n\
+     authtool: profile 'org': the cached token was issued for other settings; not using it\n\
+     authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
+     authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
+     authtool: HTTP 200 ([SIZE] bytes)\n\
+     authtool: profile 'org': refresh token kept in the secret store\n";
+
 #[test]
 fn changed_settings_never_get_the_old_token() {
     let server = FakeServer::start(org_fake().with_client("other", ORG_SECRET));
@@ -251,13 +261,7 @@ fn changed_settings_never_get_the_old_token() {
         .run()
         .success()
         .filter(&first, "[OLD]")
-        .stderr("authtool: profile 'org': the cached token was issued for other settings; not using it\n\
-             authtool: profile 'org': no cached token for this profile's current settings\n\
-             authtool: profile 'org': the cached token was issued for other settings; not using it\n\
-             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
-             authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
-             authtool: HTTP 200 ([SIZE] bytes)\n\
-             authtool: profile 'org': refresh token kept in the secret store\n")
+        .stderr(NEW_SETTINGS_LOGIN)
         .line();
     assert_ne!(first, second);
     assert_eq!(server.counters().logins, 2);
@@ -321,13 +325,7 @@ fn a_large_config_is_read_through_its_index_until_it_changes() {
         .run()
         .success()
         .filter(&first, "[OLD]")
-        .stderr("authtool: profile 'org': the cached token was issued for other settings; not using it\n\
-             authtool: profile 'org': no cached token for this profile's current settings\n\
-             authtool: profile 'org': the cached token was issued for other settings; not using it\n\
-             authtool: profile 'org': logging in at http://127.0.0.1:[PORT]/oauth2/token\n\
-             authtool: POST http://127.0.0.1:[PORT]/oauth2/token (attempt 1)\n\
-             authtool: HTTP 200 ([SIZE] bytes)\n\
-             authtool: profile 'org': refresh token kept in the secret store\n")
+        .stderr(NEW_SETTINGS_LOGIN)
         .line();
     assert_ne!(first, second);
     assert_eq!(server.counters().logins, 2);
